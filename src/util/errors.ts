@@ -15,6 +15,8 @@ export const ErrorCodes = {
   MEDIA_PORTS_EXHAUSTED: 'no free RTP port in range',
   CHANNEL_STATE: 'operation not allowed in this channel state',
   NOT_FOUND: 'not found',
+  DIAL_STRING_INVALID: 'dial string could not be parsed',
+  CDR_WRITE: 'CDR record could not be written',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
