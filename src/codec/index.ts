@@ -1,0 +1,51 @@
+/**
+ * The public door into src/codec/: codec registry, codec strings, createCodec(), resampler and the
+ * fused transcoder. Media and endpoints import from here.
+ */
+import { StrowgerError } from '../util/errors';
+import { L16Codec, G711Codec } from './pcm-codecs';
+import { findCodec } from './registry';
+import type { Codec, CodecDescription } from './types';
+
+export type { Codec, CodecDescription } from './types';
+export { CODECS, findCodec, defaultDescription, type CodecInfo } from './registry';
+export { parseCodecString, parseCodecStringExact, formatCodecString, formatCodec, type ParseCodecStringOptions, type ParsedCodecString } from './codec-string';
+export { nativeAddon } from './native';
+
+export interface CreateCodecOptions {
+  /** Opus encoder complexity 0-10 (default 5: density over the last bit of quality). */
+  complexity?: number;
+  /** Opus target bitrate in b/s (default: description.bitrate, else 32000 at 48 kHz / 24000 below). */
+  bitrate?: number;
+}
+
+type Factory = (d: CodecDescription, o: CreateCodecOptions) => Codec;
+
+const FACTORIES = new Map<string, Factory>([
+  ['PCMU', (d) => new G711Codec(d, 'ulaw')],
+  ['PCMA', (d) => new G711Codec(d, 'alaw')],
+  ['L16', (d) => new L16Codec(d)],
+]);
+
+/** Register an implementation (used by this folder's own modules). */
+export function registerCodecFactory(name: string, f: Factory): void {
+  FACTORIES.set(name, f);
+}
+
+/**
+ * A stateful encoder+decoder for one stream. Throws CODEC_UNKNOWN for names without an
+ * implementation (telephone-event is description-only) and CODEC_NATIVE when the addon is missing.
+ */
+export function createCodec(desc: CodecDescription, opts: CreateCodecOptions = {}): Codec {
+  const info = findCodec(desc.name);
+  const f = info ? FACTORIES.get(info.name) : undefined;
+  if (!info || !f) throw new StrowgerError('CODEC_UNKNOWN', `no implementation for codec '${desc.name}'`, { codec: desc.name });
+  if (desc.channels < 1 || !info.channels.includes(desc.channels)) {
+    throw new StrowgerError('CODEC_UNKNOWN', `${info.name} has no ${desc.channels}-channel implementation`, { codec: desc.name });
+  }
+  if (!(info.name === 'G722' ? desc.sampleRate === 16000 : info.rates.includes(desc.sampleRate))) {
+    throw new StrowgerError('CODEC_UNKNOWN', `${info.name} has no ${desc.sampleRate} Hz implementation`, { codec: desc.name });
+  }
+  if (!(desc.ptime > 0)) throw new StrowgerError('CODEC_UNKNOWN', `${info.name}: bad ptime ${desc.ptime}`, { codec: desc.name });
+  return f(desc, opts);
+}

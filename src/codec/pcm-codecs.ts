@@ -1,0 +1,95 @@
+/**
+ * PCMU, PCMA (ITU-T G.711) and L16 (RFC 3551 §4.5.11) as Codec objects. Stateless per sample;
+ * when the native addon is loaded G.711 runs there (one call per frame), else in TypeScript tables.
+ */
+import { alawDecode, alawEncode, ulawDecode, ulawEncode } from './g711';
+import { nativeAddon } from './native';
+import type { Codec, CodecDescription } from './types';
+
+export function frameSamplesOf(d: CodecDescription): number {
+  return Math.round((d.sampleRate * d.ptime) / 1000);
+}
+
+/** µ-law or A-law. decode() writes min(payload, out) samples; every byte is a valid code. */
+export class G711Codec implements Codec {
+  readonly frameSamples: number;
+  private closed = false;
+  private readonly enc: (pcm: Int16Array, out: Uint8Array) => number;
+  private readonly dec: (codes: Uint8Array, out: Int16Array) => number;
+
+  constructor(
+    readonly description: CodecDescription,
+    law: 'ulaw' | 'alaw',
+  ) {
+    this.frameSamples = frameSamplesOf(description);
+    const n = nativeAddon();
+    if (n) {
+      this.enc = law === 'ulaw' ? n.ulawEncode : n.alawEncode;
+      this.dec = law === 'ulaw' ? n.ulawDecode : n.alawDecode;
+    } else {
+      const e = law === 'ulaw' ? ulawEncode : alawEncode;
+      const d = law === 'ulaw' ? ulawDecode : alawDecode;
+      this.enc = (pcm, out) => e(pcm, out, Math.min(pcm.length, out.length));
+      this.dec = (codes, out) => d(codes, out, Math.min(codes.length, out.length));
+    }
+  }
+
+  encode(pcm: Int16Array, out: Uint8Array): number {
+    if (this.closed) return 0;
+    return this.enc(pcm, out);
+  }
+
+  decode(payload: Uint8Array, out: Int16Array): number {
+    if (this.closed) return 0;
+    return this.dec(payload, out);
+  }
+
+  /** No PLC for G.711 yet (G.711 Appendix I is future work): one frame of silence. */
+  conceal(out: Int16Array): number {
+    const n = Math.min(this.frameSamples, out.length);
+    out.fill(0, 0, n);
+    return n;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** L16 mono, big-endian on the wire. An odd-length payload is malformed: decode returns 0. */
+export class L16Codec implements Codec {
+  readonly frameSamples: number;
+  private closed = false;
+
+  constructor(readonly description: CodecDescription) {
+    this.frameSamples = frameSamplesOf(description);
+  }
+
+  encode(pcm: Int16Array, out: Uint8Array): number {
+    if (this.closed) return 0;
+    const n = Math.min(pcm.length, out.length >> 1);
+    for (let i = 0, j = 0; i < n; i++, j += 2) {
+      const s = pcm[i]!;
+      out[j] = (s >> 8) & 0xff;
+      out[j + 1] = s & 0xff;
+    }
+    return n * 2;
+  }
+
+  decode(payload: Uint8Array, out: Int16Array): number {
+    if (this.closed || (payload.length & 1) !== 0) return 0;
+    const n = Math.min(payload.length >> 1, out.length);
+    for (let i = 0, j = 0; i < n; i++, j += 2) out[i] = (payload[j]! << 8) | payload[j + 1]!;
+    return n;
+  }
+
+  conceal(out: Int16Array): number {
+    const n = Math.min(this.frameSamples, out.length);
+    out.fill(0, 0, n);
+    return n;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
