@@ -1,0 +1,349 @@
+/**
+ * TCP transport (RFC 3261 §18, stream side): a listening server plus outbound connections, one
+ * StreamFramer per connection, connection reuse keyed by the remote ip:port (for a connection a
+ * peer opened, that is its source address, so requests toward a registered TCP contact reuse it).
+ *
+ *   peer ──bytes──▶ socket ──▶ StreamFramer ──message──▶ handler.onFrame({connectionId})
+ *                                    ├──ping (CRLFCRLF)──▶ write CRLF pong (RFC 5626 §3.5.1)
+ *                                    └──error──▶ onFrame({framingError}) then close
+ *
+ * Timeouts (Clock-driven, configurable):
+ * - messageTimeoutMs: a partial message (or an inbound connection that has not yet sent one
+ *   complete message) must finish within this time, else close (RFC 4475 clerr, slowloris).
+ * - idleTimeoutMs: a connection with no traffic in either direction for this long is closed.
+ */
+import { createConnection, createServer, isIPv6, type Server, type Socket } from 'node:net';
+import type { Clock, TimerHandle } from '../../util/clock';
+import type { Logger } from '../../util/logger';
+import { StreamFramer } from './stream-framer';
+import {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  newTransportCounters,
+  type HostPort,
+  type SendTarget,
+  type Transport,
+  type TransportCounters,
+  type TransportHandler,
+} from './types';
+
+export interface TcpTransportOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  clock: Clock;
+  maxMessageSize?: number;
+  /** Default 600 s; 0 disables. */
+  idleTimeoutMs?: number;
+  /** Default 32 s (64·T1 at T1 = 500 ms). */
+  messageTimeoutMs?: number;
+  /** Cap on open connections (inbound + outbound); excess inbound ones are closed at once. */
+  maxConnections?: number;
+}
+
+const CRLF = Buffer.from('\r\n');
+
+interface Connection {
+  id: string;
+  socket: Socket;
+  key: string;
+  remote: HostPort;
+  inbound: boolean;
+  framer: StreamFramer;
+  lastActivity: number;
+  messagesIn: number;
+  connected: boolean;
+  closed: boolean;
+  timer?: TimerHandle;
+  /** Error callbacks of writes issued before the connection was established. */
+  pendingErrors: Array<(err: Error) => void>;
+}
+
+export class TcpTransport implements Transport {
+  readonly protocol = 'TCP' as const;
+  readonly reliable = true;
+  readonly counters: TransportCounters = newTransportCounters();
+  private server: Server | undefined;
+  private handler: TransportHandler | undefined;
+  private bound: HostPort;
+  private readonly byId = new Map<string, Connection>();
+  private readonly byKey = new Map<string, Connection>();
+  private nextId = 1;
+  private closed = false;
+  private readonly log: Logger;
+  private readonly maxMessageSize: number;
+  private readonly idleTimeoutMs: number;
+  private readonly messageTimeoutMs: number;
+  private readonly maxConnections: number;
+
+  private constructor(private readonly opts: TcpTransportOptions) {
+    this.bound = { address: opts.host, port: opts.port };
+    this.log = opts.logger.child({ mod: 'sip.tcp' });
+    this.maxMessageSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 600_000;
+    this.messageTimeoutMs = opts.messageTimeoutMs ?? 32_000;
+    this.maxConnections = opts.maxConnections ?? 4096;
+  }
+
+  static async listen(opts: TcpTransportOptions): Promise<TcpTransport> {
+    const t = new TcpTransport(opts);
+    await t.bind();
+    return t;
+  }
+
+  get local(): HostPort {
+    return this.bound;
+  }
+
+  /** Open connections (for tests and metrics). */
+  get connectionCount(): number {
+    return this.byId.size;
+  }
+
+  setHandler(handler: TransportHandler): void {
+    this.handler = handler;
+  }
+
+  hasConnection(connectionId: string): boolean {
+    const c = this.byId.get(connectionId);
+    return !!c && !c.closed;
+  }
+
+  private bind(): Promise<void> {
+    const server = createServer({ noDelay: true });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => {
+        server.close();
+        reject(err);
+      };
+      server.once('error', onError);
+      server.listen({ host: this.opts.host, port: this.opts.port, exclusive: true }, () => {
+        server.off('error', onError);
+        const a = server.address();
+        if (a && typeof a === 'object') this.bound = { address: a.address, port: a.port };
+        server.on('connection', (s) => this.onInbound(s));
+        server.on('error', (err) => this.log.debug({ err }, 'tcp server error'));
+        resolve();
+      });
+    });
+  }
+
+  private onInbound(socket: Socket): void {
+    if (this.closed || this.byId.size >= this.maxConnections) {
+      this.counters.connectionsClosed++;
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    const remote = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    const conn = this.track(socket, remote, true);
+    conn.connected = true;
+  }
+
+  private track(socket: Socket, remote: HostPort, inbound: boolean): Connection {
+    const id = `tcp-${this.nextId++}`;
+    const key = keyOf(remote.address, remote.port);
+    const conn: Connection = {
+      id,
+      socket,
+      key,
+      remote,
+      inbound,
+      framer: new StreamFramer(this.maxMessageSize),
+      lastActivity: this.opts.clock.now(),
+      messagesIn: 0,
+      connected: false,
+      closed: false,
+      pendingErrors: [],
+    };
+    this.byId.set(id, conn);
+    this.byKey.set(key, conn);
+    this.counters.connectionsOpened++;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.onData(conn, chunk));
+    socket.on('error', (err) => {
+      this.log.debug({ err: err.message, conn: id }, 'tcp connection error');
+      this.failPending(conn, err);
+      this.closeConn(conn);
+    });
+    socket.on('close', () => {
+      this.failPending(conn, new Error('connection closed'));
+      this.closeConn(conn);
+    });
+    this.armTimer(conn);
+    return conn;
+  }
+
+  private onData(conn: Connection, chunk: Buffer): void {
+    if (conn.closed) return;
+    conn.lastActivity = this.opts.clock.now();
+    this.counters.bytesIn += chunk.length;
+    const outputs = conn.framer.push(chunk);
+    for (const o of outputs) {
+      if (conn.closed) return;
+      if (o.kind === 'ping') {
+        this.counters.keepAlivesIn++;
+        this.write(conn, CRLF);
+      } else if (o.kind === 'message') {
+        conn.messagesIn++;
+        this.counters.framesIn++;
+        this.deliver({ data: o.data, conn });
+      } else {
+        this.counters.framingErrors++;
+        if (o.oversize) this.counters.oversize++;
+        this.log.debug({ conn: conn.id, reason: o.reason }, 'tcp framing lost; closing');
+        // Give the upper layer a chance to answer 400 on this connection, then close (§18.3).
+        this.deliver({ data: o.head, conn, framingError: o.reason });
+        this.closeConn(conn, true);
+        return;
+      }
+    }
+  }
+
+  private deliver(x: { data: Buffer; conn: Connection; framingError?: string }): void {
+    const h = this.handler;
+    if (!h) return;
+    try {
+      h.onFrame({
+        data: x.data,
+        protocol: 'TCP',
+        local: this.bound,
+        remote: x.conn.remote,
+        connectionId: x.conn.id,
+        framingError: x.framingError,
+      });
+    } catch (err) {
+      this.log.error({ err }, 'tcp frame handler threw');
+    }
+  }
+
+  private armTimer(conn: Connection): void {
+    conn.timer?.cancel();
+    if (conn.closed) return;
+    const deadline = this.deadlineOf(conn);
+    if (deadline === undefined) return;
+    const wait = Math.max(1, deadline - this.opts.clock.now());
+    conn.timer = this.opts.clock.setTimeout(() => this.onTimer(conn), wait);
+  }
+
+  /** When this connection should be closed if nothing else happens. */
+  private deadlineOf(conn: Connection): number | undefined {
+    const waitingForMessage = conn.framer.midMessage || (conn.inbound && conn.messagesIn === 0);
+    const limits: number[] = [];
+    if (waitingForMessage && this.messageTimeoutMs > 0) limits.push(this.messageTimeoutMs);
+    if (this.idleTimeoutMs > 0) limits.push(this.idleTimeoutMs);
+    if (limits.length === 0) return undefined;
+    return conn.lastActivity + Math.min(...limits);
+  }
+
+  private onTimer(conn: Connection): void {
+    if (conn.closed) return;
+    const deadline = this.deadlineOf(conn);
+    if (deadline !== undefined && this.opts.clock.now() >= deadline) {
+      this.counters.idleTimeouts++;
+      this.log.debug({ conn: conn.id, partial: conn.framer.pendingBytes }, 'tcp connection timed out; closing');
+      this.closeConn(conn);
+      return;
+    }
+    this.armTimer(conn);
+  }
+
+  send(data: Buffer, target: SendTarget, onError?: (err: Error) => void): void {
+    if (this.closed) {
+      this.counters.sendErrors++;
+      if (onError) queueMicrotask(() => onError(new Error('TCP transport closed')));
+      return;
+    }
+    let conn = target.connectionId ? this.byId.get(target.connectionId) : undefined;
+    if (!conn || conn.closed) conn = this.byKey.get(keyOf(target.address, target.port));
+    if (!conn || conn.closed) {
+      const opened = this.connect(target);
+      if (!opened) {
+        this.counters.sendErrors++;
+        if (onError) queueMicrotask(() => onError(new Error('TCP connection limit reached')));
+        return;
+      }
+      conn = opened;
+    }
+    if (!conn.connected && onError) conn.pendingErrors.push(onError);
+    this.write(conn, data, onError);
+    this.counters.framesOut++;
+  }
+
+  private connect(target: SendTarget): Connection | undefined {
+    if (this.byId.size >= this.maxConnections) return undefined;
+    const socket = createConnection({
+      host: target.address,
+      port: target.port,
+      family: isIPv6(target.address) ? 6 : 4,
+      localAddress: this.bound.address === '0.0.0.0' || this.bound.address === '::' ? undefined : this.bound.address,
+    });
+    const conn = this.track(socket, { address: target.address, port: target.port }, false);
+    socket.once('connect', () => {
+      conn.connected = true;
+      conn.pendingErrors = [];
+      conn.lastActivity = this.opts.clock.now();
+    });
+    return conn;
+  }
+
+  private write(conn: Connection, data: Buffer, onError?: (err: Error) => void): void {
+    if (conn.closed) {
+      this.counters.sendErrors++;
+      if (onError) queueMicrotask(() => onError(new Error('connection closed')));
+      return;
+    }
+    conn.lastActivity = this.opts.clock.now();
+    this.counters.bytesOut += data.length;
+    conn.socket.write(data, (err) => {
+      if (err && conn.connected) {
+        this.counters.sendErrors++;
+        onError?.(err);
+      }
+    });
+  }
+
+  private failPending(conn: Connection, err: Error): void {
+    if (conn.pendingErrors.length === 0) return;
+    const cbs = conn.pendingErrors;
+    conn.pendingErrors = [];
+    this.counters.sendErrors += cbs.length;
+    for (const cb of cbs) {
+      try {
+        cb(err);
+      } catch (e) {
+        this.log.error({ err: e }, 'send error callback threw');
+      }
+    }
+  }
+
+  /** Close one connection. graceful: flush queued writes (e.g. a 400) before closing. */
+  private closeConn(conn: Connection, graceful = false): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    conn.timer?.cancel();
+    this.byId.delete(conn.id);
+    if (this.byKey.get(conn.key) === conn) this.byKey.delete(conn.key);
+    this.counters.connectionsClosed++;
+    if (graceful) {
+      conn.socket.end();
+      const force = this.opts.clock.setTimeout(() => conn.socket.destroy(), 2000);
+      conn.socket.once('close', () => force.cancel());
+    } else {
+      conn.socket.destroy();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const conn of [...this.byId.values()]) this.closeConn(conn);
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+function keyOf(address: string, port: number): string {
+  return `${address.toLowerCase()}|${port}`;
+}
