@@ -1,0 +1,220 @@
+/**
+ * Character classes of the RFC 3261 §25.1 grammar as a lookup table, plus %-escaping.
+ *
+ * Every scanner in this folder walks strings index by index and asks `is(code, CLASS)`; there is
+ * no regular expression anywhere on the parse path (architecture.md habit 1).
+ */
+
+export const TOKEN = 1; //       alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
+export const WORD = 2; //        token chars + "(" ")" "<" ">" ":" "\" DQUOTE "/" "[" "]" "?" "{" "}"
+export const UNRESERVED = 4; //  alphanum / mark ("-" "_" "." "!" "~" "*" "'" "(" ")")
+export const USER = 8; //        unreserved / user-unreserved ("&" "=" "+" "$" "," ";" "?" "/")
+export const PASSWORD = 16; //   unreserved / "&" "=" "+" "$" ","
+export const PARAM = 32; //      paramchar without escaped: param-unreserved ("[" "]" "/" ":" "&" "+" "$") / unreserved
+export const HNV = 64; //        hnv-unreserved ("[" "]" "/" "?" ":" "+" "$") / unreserved
+export const HOST = 128; //      hostname chars: alphanum "-" "." (and "_", tolerated)
+export const URIC = 256; //      uric for absoluteURI: reserved / unreserved / "%" (+ "[" "]" "#")
+export const HEX = 512;
+export const DIGIT = 1024;
+export const GENVALUE = 2048; // token chars + "[" "]" ":" (gen-value = token / host / quoted-string)
+export const SCHEME = 4096; //   ALPHA / DIGIT / "+" / "-" / "."
+export const TEL = 8192; //      tel number chars we accept unescaped (RFC 3966 par minus ";" "?")
+
+const TABLE = new Uint16Array(128);
+
+function add(chars: string, flag: number): void {
+  for (let i = 0; i < chars.length; i++) TABLE[chars.charCodeAt(i)]! |= flag;
+}
+
+const ALPHA = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const DIGITS = '0123456789';
+const ALNUM = ALPHA + DIGITS;
+const MARK = "-_.!~*'()";
+
+add(ALNUM + "-.!%*_+`'~", TOKEN);
+add(ALNUM + "-.!%*_+`'~" + '()<>:\\"/[]?{}', WORD);
+add(ALNUM + MARK, UNRESERVED);
+add(ALNUM + MARK + '&=+$,;?/', USER);
+add(ALNUM + MARK + '&=+$,', PASSWORD);
+add(ALNUM + MARK + '[]/:&+$', PARAM);
+add(ALNUM + MARK + '[]/?:+$', HNV);
+add(ALNUM + '-._', HOST);
+add(ALNUM + MARK + ';/?:@&=+$,%[]#', URIC);
+add(DIGITS + 'abcdefABCDEF', HEX);
+add(DIGITS, DIGIT);
+add(ALNUM + "-.!%*_+`'~" + '[]:', GENVALUE);
+add(ALNUM + '+-.', SCHEME);
+add(ALNUM + MARK + '&=+$,/:@[]#', TEL);
+
+/** True when the UTF-16 code unit `c` is ASCII and in class `flag`. */
+export function is(c: number, flag: number): boolean {
+  return c < 128 && (TABLE[c]! & flag) !== 0;
+}
+
+export function isWsp(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/** Index of the first char at or after `i` that is not SP/HTAB. */
+export function skipWsp(s: string, i: number): number {
+  while (i < s.length && isWsp(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Index after the run of chars of class `flag` starting at `i`. */
+export function scan(s: string, i: number, flag: number): number {
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || (TABLE[c]! & flag) === 0) break;
+    i++;
+  }
+  return i;
+}
+
+/** True when every char of s[from, to) is in class `flag`. */
+export function allIn(s: string, flag: number, from = 0, to = s.length): boolean {
+  return scan(s, from, flag) >= to;
+}
+
+export function isToken(s: string): boolean {
+  return s.length > 0 && allIn(s, TOKEN);
+}
+
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/**
+ * Validate s[from, to) as `*( allowed / escaped )` and return it %-unescaped exactly once
+ * (RFC 3261 §19.1.2, RFC 4475 §3.1.1.3: `%25%34%31` becomes `%41`, never `A`).
+ * Escaped octets are decoded as UTF-8. Returns undefined on a char outside `allowed` or a
+ * malformed escape.
+ */
+export function unescapeChecked(s: string, from: number, to: number, allowed: number): string | undefined {
+  let pct = -1;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      if (pct < 0) pct = i;
+      if (i + 2 >= to || hexVal(s.charCodeAt(i + 1)) < 0 || hexVal(s.charCodeAt(i + 2)) < 0) return undefined;
+      i += 2;
+    } else if (c >= 128 || (TABLE[c]! & allowed) === 0) {
+      return undefined;
+    }
+  }
+  if (pct < 0) return s.slice(from, to);
+  const bytes: number[] = [];
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      bytes.push(hexVal(s.charCodeAt(i + 1)) * 16 + hexVal(s.charCodeAt(i + 2)));
+      i += 2;
+    } else {
+      bytes.push(c);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+const HEXDIGITS = '0123456789ABCDEF';
+
+/** %-escape every octet of s (as UTF-8) that is not an ASCII char of class `allowed`. */
+export function escape(s: string, allowed: number): string {
+  let i = 0;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || (TABLE[c]! & allowed) === 0 || c === 0x25) break;
+    i++;
+  }
+  if (i === s.length) return s;
+  let out = s.slice(0, i);
+  const rest = Buffer.from(s.slice(i), 'utf8');
+  for (let j = 0; j < rest.length; j++) {
+    const b = rest[j]!;
+    if (b < 128 && b !== 0x25 && (TABLE[b]! & allowed) !== 0) out += String.fromCharCode(b);
+    else out += '%' + HEXDIGITS[b >> 4] + HEXDIGITS[b & 15];
+  }
+  return out;
+}
+
+/**
+ * Parse a run of decimal digits s[from, to) as an unsigned integer no larger than `max`.
+ * Leading zeros are allowed (`0009`, RFC 4475 wsinv); signs, spaces, `0x`, exponents are not,
+ * unlike parseInt/Number. Returns undefined when empty, not all digits, or above `max`.
+ */
+export function parseDigits(s: string, from: number, to: number, max: number): number | undefined {
+  if (to <= from) return undefined;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    v = v * 10 + (c - 48);
+    if (v > max) return undefined;
+  }
+  return v;
+}
+
+/** Parse a whole (trimmed) string as digits; see parseDigits. */
+export function parseUnsigned(s: string, max: number): number | undefined {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isWsp(s.charCodeAt(a))) a++;
+  while (b > a && isWsp(s.charCodeAt(b - 1))) b--;
+  return parseDigits(s, a, b, max);
+}
+
+/**
+ * Scan a quoted-string starting at s[i] === '"' (RFC 3261 §25.1). Returns the index after the
+ * closing quote, or -1 if unterminated or holding a raw control char (quoted-pair may escape any
+ * char except CR and LF).
+ */
+export function scanQuoted(s: string, i: number): number {
+  i++;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) return i + 1;
+    if (c === 0x5c) {
+      if (i + 1 >= s.length) return -1;
+      const n = s.charCodeAt(i + 1);
+      if (n === 0x0d || n === 0x0a) return -1;
+      i += 2;
+      continue;
+    }
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return -1;
+    i++;
+  }
+  return -1;
+}
+
+/** The content of the quoted string s[from, to) (quotes included) with quoted-pairs resolved. */
+export function unquote(s: string, from: number, to: number): string {
+  const inner = s.slice(from + 1, to - 1);
+  if (inner.indexOf('\\') < 0) return inner;
+  let out = '';
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i]!;
+    if (c === '\\' && i + 1 < inner.length) {
+      out += inner[i + 1];
+      i++;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** Quote `s` as a quoted-string, escaping `"` and `\`; CR and LF (not representable) become SP. */
+export function quote(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) out += '\\' + s[i];
+    else if (c === 0x0d || c === 0x0a) out += ' ';
+    else if ((c < 0x20 && c !== 0x09) || c === 0x7f) out += '\\' + s[i];
+    else out += s[i];
+  }
+  return out + '"';
+}

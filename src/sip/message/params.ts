@@ -1,0 +1,102 @@
+/**
+ * Ordered parameter lists (`;name=value;flag`) shared by URIs, name-addrs and Via.
+ * Look-ups are case-insensitive (RFC 3261 §7.3.1: parameter names are case-insensitive); order
+ * and original case are kept so a message round-trips.
+ */
+import type { Params } from './types';
+import { GENVALUE, TOKEN, is, scan, scanQuoted, skipWsp } from './chars';
+
+function indexOfParam(params: Params, name: string): number {
+  const lower = name.toLowerCase();
+  for (let i = 0; i < params.length; i++) {
+    const n = params[i]![0];
+    if (n === name || n.toLowerCase() === lower) return i;
+  }
+  return -1;
+}
+
+/** The value of the first parameter called `name`: undefined = absent, null = present without value. */
+export function getParam(params: Params, name: string): string | null | undefined {
+  const i = indexOfParam(params, name);
+  return i < 0 ? undefined : params[i]![1];
+}
+
+export function hasParam(params: Params, name: string): boolean {
+  return indexOfParam(params, name) >= 0;
+}
+
+/** Set (replace the first, or append) a parameter; `null` makes it valueless (`;lr`, `;rport`). */
+export function setParam(params: Params, name: string, value: string | null): void {
+  const i = indexOfParam(params, name);
+  if (i < 0) params.push([name, value]);
+  else params[i] = [params[i]![0], value];
+}
+
+/** Remove every parameter called `name`. Returns true if one was removed. */
+export function deleteParam(params: Params, name: string): boolean {
+  let removed = false;
+  for (let i = params.length - 1; i >= 0; i--) {
+    if (params[i]![0].toLowerCase() === name.toLowerCase()) {
+      params.splice(i, 1);
+      removed = true;
+    }
+  }
+  return removed;
+}
+
+export function cloneParams(params: Params): Params {
+  return params.map(([n, v]) => [n, v]);
+}
+
+/** `;name=value;flag` for header params (values are written as stored: quoted strings keep their quotes). */
+export function formatParams(params: Params): string {
+  let out = '';
+  for (const [n, v] of params) out += v === null ? ';' + n : ';' + n + '=' + v;
+  return out;
+}
+
+/**
+ * Scan `*( SEMI generic-param )` starting at s[i] (RFC 3261 §25.1):
+ *   generic-param = token [ EQUAL gen-value ];  gen-value = token / host / quoted-string
+ * with LWS allowed around ";" and "=" (header folding has already become a single SP).
+ * Stops before the first char that cannot continue the list (end, ",", ...). Returns the index
+ * of that char, or -1 on a malformed parameter (empty name `;;`, `name=` with no value, an
+ * unterminated quoted string).
+ */
+export function scanGenericParams(s: string, i: number, out: Params): number {
+  for (;;) {
+    const j = skipWsp(s, i);
+    if (j >= s.length || s.charCodeAt(j) !== 0x3b /* ; */) return i;
+    const nameStart = skipWsp(s, j + 1);
+    const nameEnd = scan(s, nameStart, TOKEN);
+    if (nameEnd === nameStart) return -1;
+    const name = s.slice(nameStart, nameEnd);
+    const k = skipWsp(s, nameEnd);
+    if (k < s.length && s.charCodeAt(k) === 0x3d /* = */) {
+      const vStart = skipWsp(s, k + 1);
+      let vEnd: number;
+      if (vStart < s.length && s.charCodeAt(vStart) === 0x22) {
+        vEnd = scanQuoted(s, vStart);
+        if (vEnd < 0) return -1;
+      } else {
+        vEnd = scanGenValue(s, vStart);
+        if (vEnd === vStart) return -1;
+      }
+      out.push([name, s.slice(vStart, vEnd)]);
+      i = vEnd;
+    } else {
+      out.push([name, null]);
+      i = nameEnd;
+    }
+  }
+}
+
+/** gen-value chars: token, plus host chars for IPv6 (`received=[2001:db8::1]`, or unbracketed, RFC 5118 §4.5). */
+function scanGenValue(s: string, i: number): number {
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (!is(c, GENVALUE)) break;
+    i++;
+  }
+  return i;
+}

@@ -1,0 +1,227 @@
+/**
+ * parseMessage: one SIP message from a datagram or a framed stream chunk (RFC 3261 §7, §18.3).
+ *
+ *   *CRLF                                  leading CRLFs (keep-alives) are skipped
+ *   Request-Line / Status-Line CRLF        exactly one SP between elements (RFC 4475 lwsstart, trws)
+ *   *( header-name *WSP ":" value CRLF     names are tokens; a line starting with SP/HTAB folds
+ *      *( 1*WSP continuation CRLF ) )      into the previous value as one SP (§7.3.1)
+ *   CRLF
+ *   body                                   Content-Length octets; bytes beyond are ignored (§18.3)
+ *
+ * The header section is located on the bytes (CRLF CRLF), decoded once as UTF-8 and walked with
+ * indexOf/char scanning; header values stay raw strings until an accessor asks (accessors.ts).
+ * The body is sliced from the bytes, never decoded (RFC 4475 mpart01: NUL and bare CR inside).
+ *
+ * Never throws: every failure is `{ ok: false }`. A failed request whose start line named a
+ * method carries `answerable` (whatever headers were readable) so the stack can answer 400 with
+ * the error as reason phrase.
+ */
+import type { ParseResult, SipRequest, SipResponse, SipUri } from './types';
+import { DIGIT, TOKEN, isWsp, scan, skipWsp } from './chars';
+import { Headers } from './headers';
+import { headerKey } from './header-names';
+import { parseContentLength } from './scalars';
+import { parseUri } from './uri';
+
+export interface ParseOptions {
+  /** Reject a message with more header lines than this (400). Default 256. */
+  maxHeaders?: number;
+  /**
+   * The buffer is a message framed out of a stream transport: Content-Length is mandatory
+   * (RFC 3261 §20.14, §18.3). Default false (datagram: no Content-Length = rest of datagram).
+   */
+  stream?: boolean;
+}
+
+export const DEFAULT_MAX_HEADERS = 256;
+
+const CRLF = Buffer.from('\r\n');
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const EMPTY = Buffer.alloc(0);
+
+/** Placeholder Request-URI for an `answerable` request whose Request-URI could not be parsed. */
+function unknownUri(): SipUri {
+  return { scheme: 'sip', host: '', params: [], headers: [] };
+}
+
+/** `SIP/1*DIGIT.1*DIGIT` (the literal is case-insensitive, normalised to `SIP`). */
+function parseVersion(s: string, from: number, to: number): string | undefined {
+  if (to - from < 7) return undefined;
+  if ((s.charCodeAt(from) | 0x20) !== 0x73 || (s.charCodeAt(from + 1) | 0x20) !== 0x69) return undefined;
+  if ((s.charCodeAt(from + 2) | 0x20) !== 0x70 || s.charCodeAt(from + 3) !== 0x2f) return undefined;
+  const maj = scan(s, from + 4, DIGIT);
+  if (maj === from + 4 || maj >= to || s.charCodeAt(maj) !== 0x2e) return undefined;
+  const min = scan(s, maj + 1, DIGIT);
+  if (min === maj + 1 || min !== to) return undefined;
+  const v = s.slice(from, to);
+  return v.charCodeAt(0) === 0x53 && v.charCodeAt(1) === 0x49 && v.charCodeAt(2) === 0x50 ? v : 'SIP' + v.slice(3);
+}
+
+function trimEnd(s: string, from: number, to: number): number {
+  while (to > from && isWsp(s.charCodeAt(to - 1))) to--;
+  return to;
+}
+
+function hasCtl(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+  }
+  return false;
+}
+
+export function parseMessage(buf: Buffer, opts?: ParseOptions): ParseResult {
+  try {
+    return parse(buf, opts);
+  } catch (e) {
+    // Defensive only: no known input reaches here (fuzzed in parser tests).
+    return { ok: false, error: 'Unparseable message: ' + (e instanceof Error ? e.message : String(e)) };
+  }
+}
+
+function parse(buf: Buffer, opts: ParseOptions | undefined): ParseResult {
+  const len = buf.length;
+  let start = 0;
+  while (start < len && (buf[start] === 0x0d || buf[start] === 0x0a)) start++;
+  if (start >= len) return { ok: false, error: 'Empty message' };
+
+  // Locate the header section on the bytes.
+  let error: string | undefined;
+  let headEnd = buf.indexOf(CRLFCRLF, start);
+  let bodyStart: number;
+  let text: string;
+  if (headEnd >= 0) {
+    bodyStart = headEnd + 4;
+    text = buf.toString('utf8', start, headEnd + 2);
+  } else if (buf[len - 1] === 0x0a && buf[len - 2] === 0x0d) {
+    // No empty line but the datagram ends on a line end (RFC 4475 baddn): the header section
+    // ends with the datagram and the body is empty.
+    headEnd = len - 2;
+    bodyStart = len;
+    text = buf.toString('utf8', start, len);
+  } else {
+    error = 'Incomplete header section';
+    const last = buf.lastIndexOf(CRLF);
+    bodyStart = len;
+    text = last >= start ? buf.toString('utf8', start, last + 2) : buf.toString('utf8', start, len) + '\r\n';
+  }
+
+  // Start line.
+  const firstEnd = text.indexOf('\r\n');
+  const sp1 = text.indexOf(' ');
+  if (sp1 <= 0 || sp1 > firstEnd) return { ok: false, error: 'Bad start line' };
+  let isResponse = false;
+  let method = '';
+  let uri: SipUri | undefined;
+  let version: string | undefined;
+  let status = 0;
+  let reason = '';
+  if (text.charCodeAt(3) === 0x2f && (text.charCodeAt(0) | 0x20) === 0x73 && (text.charCodeAt(1) | 0x20) === 0x69) {
+    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
+    isResponse = true;
+    version = parseVersion(text, 0, sp1);
+    const codeEnd = scan(text, sp1 + 1, DIGIT);
+    if (!version || codeEnd - sp1 - 1 !== 3 || (codeEnd < firstEnd && text.charCodeAt(codeEnd) !== 0x20)) {
+      return { ok: false, error: 'Bad Status-Line' };
+    }
+    status = (text.charCodeAt(sp1 + 1) - 48) * 100 + (text.charCodeAt(sp1 + 2) - 48) * 10 + (text.charCodeAt(sp1 + 3) - 48);
+    reason = codeEnd < firstEnd ? text.slice(codeEnd + 1, firstEnd) : '';
+    if (hasCtl(reason, 0)) return { ok: false, error: 'Bad Reason-Phrase' };
+  } else {
+    // Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 §7.1)
+    method = text.slice(0, sp1);
+    if (scan(method, 0, TOKEN) !== sp1) return { ok: false, error: 'Bad start line' };
+    const sp2 = text.indexOf(' ', sp1 + 1);
+    if (sp2 < 0 || sp2 > firstEnd || sp2 === sp1 + 1) {
+      error ??= 'Bad Request-Line';
+    } else {
+      version = parseVersion(text, sp2 + 1, firstEnd);
+      if (!version) error ??= 'Bad Request-Line';
+      uri = parseUri(text.slice(sp1 + 1, sp2));
+      if (!uri) error ??= 'Bad Request-URI';
+    }
+  }
+
+  // Header lines.
+  const maxHeaders = opts?.maxHeaders ?? DEFAULT_MAX_HEADERS;
+  const names: string[] = [];
+  const values: string[] = [];
+  const keys: string[] = [];
+  let contentLength: number | undefined;
+  const tlen = text.length;
+  let pos = firstEnd + 2;
+  while (pos < tlen) {
+    const eol = text.indexOf('\r\n', pos);
+    let next = eol + 2;
+    while (next < tlen && isWsp(text.charCodeAt(next))) next = text.indexOf('\r\n', next) + 2;
+    const nameEnd = scan(text, pos, TOKEN);
+    let colon = nameEnd;
+    while (colon < eol && isWsp(text.charCodeAt(colon))) colon++;
+    if (nameEnd === pos || colon >= eol || text.charCodeAt(colon) !== 0x3a) {
+      // Header names are tokens; only SP/HTAB may precede the colon (GHSA-4h4c-qgxg-p3qv).
+      error ??= 'Bad header line';
+      pos = next;
+      continue;
+    }
+    const vStart = skipWsp(text, colon + 1);
+    let value: string;
+    if (next === eol + 2) {
+      value = text.slice(vStart, trimEnd(text, vStart, eol));
+    } else {
+      // Unfold: every CRLF 1*WSP becomes one SP (RFC 3261 §7.3.1).
+      value = text.slice(vStart, trimEnd(text, vStart, eol));
+      let p = eol + 2;
+      while (p < next) {
+        const e = text.indexOf('\r\n', p);
+        const ps = skipWsp(text, p);
+        const pe = trimEnd(text, ps, e);
+        if (pe > ps) value = value.length > 0 ? value + ' ' + text.slice(ps, pe) : text.slice(ps, pe);
+        p = e + 2;
+      }
+    }
+    const name = text.slice(pos, nameEnd);
+    pos = next;
+    if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
+      error ??= 'Bad line ending';
+      continue;
+    }
+    names.push(name);
+    values.push(value);
+    const key = headerKey(name);
+    keys.push(key);
+    if (key === 'content-length') {
+      const cl = parseContentLength(value);
+      if (cl === undefined) error ??= 'Bad Content-Length';
+      else if (contentLength !== undefined && contentLength !== cl) error ??= 'Conflicting Content-Length headers';
+      else contentLength = cl;
+    }
+    if (names.length > maxHeaders) {
+      error ??= 'Too many headers';
+      break;
+    }
+  }
+  const headers = Headers.fromParsed(names, values, keys);
+
+  // Body (RFC 3261 §18.3).
+  let body = EMPTY;
+  if (!error) {
+    const available = len - bodyStart;
+    if (contentLength === undefined) {
+      if (opts?.stream) error = 'Missing Content-Length';
+      else if (available > 0) body = Buffer.from(buf.subarray(bodyStart, len));
+    } else if (contentLength > available) {
+      error = 'Content-Length exceeds body';
+    } else if (contentLength > 0) {
+      body = Buffer.from(buf.subarray(bodyStart, bodyStart + contentLength));
+    }
+  }
+
+  if (isResponse) {
+    if (error) return { ok: false, error };
+    const msg: SipResponse = { type: 'response', version: version!, status, reason, headers, body };
+    return { ok: true, msg };
+  }
+  const msg: SipRequest = { type: 'request', method, uri: uri ?? unknownUri(), version: version ?? 'SIP/2.0', headers, body };
+  if (error) return { ok: false, error, status: 400, answerable: msg };
+  return { ok: true, msg };
+}

@@ -1,0 +1,86 @@
+/**
+ * Small single-valued headers: CSeq, Max-Forwards, Expires, Content-Length, Call-ID,
+ * Content-Type. Numbers are read with a digit scanner that rejects signs, spaces, hex and
+ * exponents and stops at the first overflow (RFC 4475 §3.1.2.4 scalar02, §3.1.2.5 scalarlg).
+ */
+import type { CSeq, Params } from './types';
+import { DIGIT, TOKEN, WORD, isWsp, parseDigits, parseUnsigned, scan, skipWsp } from './chars';
+import { scanGenericParams } from './params';
+
+/** 2^32 - 1: the ceiling of CSeq numbers (RFC 3261 §8.1.1.5, §20.16) and delta-seconds. */
+export const MAX_UINT32 = 0xffffffff;
+
+/**
+ * `CSeq: 1*DIGIT LWS Method` (RFC 3261 §20.16). The number must fit in 32 bits unsigned; a
+ * UAC must start below 2^31 (§8.1.1.5) but a received value up to 2^32-1 is legal.
+ */
+export function parseCSeq(s: string): CSeq | undefined {
+  const a = skipWsp(s, 0);
+  const de = scan(s, a, DIGIT);
+  const seq = parseDigits(s, a, de, MAX_UINT32);
+  if (seq === undefined) return undefined;
+  const m = skipWsp(s, de);
+  if (m === de) return undefined;
+  const me = scan(s, m, TOKEN);
+  if (me === m) return undefined;
+  if (skipWsp(s, me) !== s.length) return undefined;
+  return { seq, method: s.slice(m, me) };
+}
+
+export function formatCSeq(c: CSeq): string {
+  return c.seq + ' ' + c.method;
+}
+
+/** `Max-Forwards: 1*DIGIT`, 0..255 (RFC 3261 §20.22; leading zeros allowed: `0068`). */
+export function parseMaxForwards(s: string): number | undefined {
+  return parseUnsigned(s, 255);
+}
+
+/** delta-seconds, 0..2^32-1 (RFC 3261 §20.19). Larger values return undefined (caller falls back). */
+export function parseDeltaSeconds(s: string): number | undefined {
+  return parseUnsigned(s, MAX_UINT32);
+}
+
+/** Content-Length (RFC 3261 §20.14): digits only. `-999` (RFC 4475 ncl) is invalid. */
+export function parseContentLength(s: string): number | undefined {
+  return parseUnsigned(s, 0x7fffffff);
+}
+
+/** `callid = word [ "@" word ]` (RFC 3261 §25.1). Returns the trimmed Call-ID or undefined. */
+export function parseCallId(s: string): string | undefined {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isWsp(s.charCodeAt(a))) a++;
+  while (b > a && isWsp(s.charCodeAt(b - 1))) b--;
+  const w1 = scan(s, a, WORD);
+  if (w1 === a) return undefined;
+  if (w1 === b) return a === 0 && b === s.length ? s : s.slice(a, b);
+  if (s.charCodeAt(w1) !== 0x40) return undefined;
+  const w2 = scan(s, w1 + 1, WORD);
+  if (w2 === w1 + 1 || w2 !== b) return undefined;
+  return s.slice(a, b);
+}
+
+export interface MediaType {
+  /** Lower-case `type/subtype`, e.g. `application/sdp`. */
+  type: string;
+  params: Params;
+}
+
+/** `Content-Type: type/subtype *(;param)` (RFC 3261 §20.15). */
+export function parseMediaType(s: string): MediaType | undefined {
+  const a = skipWsp(s, 0);
+  const te = scan(s, a, TOKEN);
+  const slash = skipWsp(s, te);
+  if (te === a || slash >= s.length || s.charCodeAt(slash) !== 0x2f) return undefined;
+  const ss = skipWsp(s, slash + 1);
+  const se = scan(s, ss, TOKEN);
+  if (se === ss) return undefined;
+  const params: Params = [];
+  let p = scanGenericParams(s, se, params);
+  if (p < 0) return undefined;
+  p = skipWsp(s, p);
+  if (p !== s.length) return undefined;
+  const type = te === slash && ss === slash + 1 ? s.slice(a, se) : s.slice(a, te) + '/' + s.slice(ss, se);
+  return { type: type.toLowerCase(), params };
+}

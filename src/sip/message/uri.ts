@@ -1,0 +1,220 @@
+/**
+ * sip:, sips:, tel: and other absolute URIs (RFC 3261 §19.1, §25.1; RFC 3966; RFC 5118).
+ *
+ *   sip:user:password@host:port;uri-parameters?headers
+ *   \_/ \_______________/ \__/ \__/ \____________/ \_____/
+ *  scheme    userinfo     host port    params     headers
+ *
+ * - userinfo ends at the first "@" (user-unreserved allows ";" "?" "/", so `sip:user;par=u%40x@h`
+ *   has the user `user;par=u@x`, RFC 4475 §3.1.1.9).
+ * - user, password, params and headers are %-unescaped exactly once and re-escaped by formatUri.
+ * - IPv6 references keep no brackets in `host`; formatUri puts them back. `[2001:db8::10:5070]`
+ *   is one address with no port (RFC 5118 §4.3); `:::` is tolerated and read as `::`
+ *   (RFC 5118 §4.10).
+ */
+import type { SipUri } from './types';
+import {
+  DIGIT, HEX, HNV, HOST, PARAM, PASSWORD, SCHEME, TEL, URIC, USER,
+  allIn, escape, is, parseDigits, scan, unescapeChecked,
+} from './chars';
+
+function indexOfAny(s: string, from: number, a: number, b: number, c: number): number {
+  for (let i = from; i < s.length; i++) {
+    const x = s.charCodeAt(i);
+    if (x === a || x === b || x === c) return i;
+  }
+  return s.length;
+}
+
+const SEMI = 0x3b;
+const QMARK = 0x3f;
+const EQ = 0x3d;
+const AMP = 0x26;
+
+/** `*( ";" pname [ "=" pvalue ] )` from s[p]; appends to out; returns the index after, or -1. */
+function scanUriParams(s: string, p: number, out: Array<[string, string | null]>): number {
+  while (p < s.length && s.charCodeAt(p) === SEMI) {
+    const nameEnd = indexOfAny(s, p + 1, SEMI, EQ, QMARK);
+    const name = unescapeChecked(s, p + 1, nameEnd, PARAM);
+    if (name === undefined || name.length === 0) return -1;
+    if (nameEnd < s.length && s.charCodeAt(nameEnd) === EQ) {
+      const valueEnd = indexOfAny(s, nameEnd + 1, SEMI, QMARK, SEMI);
+      const value = unescapeChecked(s, nameEnd + 1, valueEnd, PARAM);
+      if (value === undefined || value.length === 0) return -1;
+      out.push([name, value]);
+      p = valueEnd;
+    } else {
+      out.push([name, null]);
+      p = nameEnd;
+    }
+  }
+  return p;
+}
+
+/** `"?" header *( "&" header )`, header = hname "=" hvalue (hvalue may be empty). */
+function scanUriHeaders(s: string, p: number, out: Array<[string, string | null]>): number {
+  while (p < s.length) {
+    const nameEnd = indexOfAny(s, p + 1, EQ, AMP, AMP);
+    if (nameEnd >= s.length || s.charCodeAt(nameEnd) !== EQ) return -1;
+    const name = unescapeChecked(s, p + 1, nameEnd, HNV);
+    if (name === undefined || name.length === 0) return -1;
+    const valueEnd = indexOfAny(s, nameEnd + 1, AMP, AMP, AMP);
+    const value = unescapeChecked(s, nameEnd + 1, valueEnd, HNV);
+    if (value === undefined) return -1;
+    out.push([name, value]);
+    p = valueEnd;
+  }
+  return p;
+}
+
+function parseSipUri(scheme: string, s: string, i: number): SipUri | undefined {
+  const uri: SipUri = { scheme, host: '', params: [], headers: [] };
+  let p = i;
+  const at = s.indexOf('@', i);
+  if (at >= 0) {
+    let colon = -1;
+    for (let k = i; k < at; k++) {
+      if (s.charCodeAt(k) === 0x3a) {
+        colon = k;
+        break;
+      }
+    }
+    const userEnd = colon >= 0 ? colon : at;
+    if (userEnd === i) return undefined;
+    const user = unescapeChecked(s, i, userEnd, USER);
+    if (user === undefined) return undefined;
+    uri.user = user;
+    if (colon >= 0) {
+      const password = unescapeChecked(s, colon + 1, at, PASSWORD);
+      if (password === undefined) return undefined;
+      uri.password = password;
+    }
+    p = at + 1;
+  }
+  // host
+  if (p < s.length && s.charCodeAt(p) === 0x5b /* [ */) {
+    const close = s.indexOf(']', p);
+    if (close < 0) return undefined;
+    const host = parseIpv6Reference(s, p + 1, close);
+    if (host === undefined) return undefined;
+    uri.host = host;
+    p = close + 1;
+  } else {
+    const q = scan(s, p, HOST);
+    if (q === p) return undefined;
+    uri.host = s.slice(p, q).toLowerCase();
+    p = q;
+  }
+  // port
+  if (p < s.length && s.charCodeAt(p) === 0x3a) {
+    const q = scan(s, p + 1, DIGIT);
+    const port = parseDigits(s, p + 1, q, 65535);
+    if (port === undefined || port === 0) return undefined;
+    uri.port = port;
+    p = q;
+  }
+  p = scanUriParams(s, p, uri.params);
+  if (p < 0) return undefined;
+  if (p < s.length && s.charCodeAt(p) === QMARK) {
+    p = scanUriHeaders(s, p, uri.headers);
+    if (p < 0) return undefined;
+  }
+  return p === s.length ? uri : undefined;
+}
+
+/**
+ * The address inside `[...]`, lower-cased, without brackets. Accepts hex digits, ":" and "."
+ * (an embedded IPv4 tail). `:::` becomes `::` (RFC 5118 §4.10 tolerates the 3-colon form).
+ */
+export function parseIpv6Reference(s: string, from: number, to: number): string | undefined {
+  if (to - from < 2 || to - from > 64) return undefined;
+  let colons = 0;
+  for (let k = from; k < to; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 0x3a) colons++;
+    else if (c !== 0x2e && !is(c, HEX)) return undefined;
+  }
+  if (colons < 2) return undefined;
+  let host = s.slice(from, to).toLowerCase();
+  const triple = host.indexOf(':::');
+  if (triple >= 0) {
+    host = host.slice(0, triple) + host.slice(triple + 1);
+    if (host.indexOf(':::') >= 0) return undefined;
+  }
+  return host;
+}
+
+function parseTelUri(s: string, i: number): SipUri | undefined {
+  const uri: SipUri = { scheme: 'tel', host: '', params: [], headers: [] };
+  const end = indexOfAny(s, i, SEMI, QMARK, SEMI);
+  const number = unescapeChecked(s, i, end, TEL);
+  if (number === undefined || number.length === 0) return undefined;
+  uri.user = number;
+  const p = scanUriParams(s, end, uri.params);
+  return p === s.length ? uri : undefined;
+}
+
+/** Parse a URI (no surrounding `<>`, no whitespace). Returns undefined if malformed. */
+export function parseUri(s: string): SipUri | undefined {
+  const colon = scan(s, 0, SCHEME);
+  if (colon === 0 || colon >= s.length || s.charCodeAt(colon) !== 0x3a) return undefined;
+  const c0 = s.charCodeAt(0) | 0x20;
+  if (c0 < 0x61 || c0 > 0x7a) return undefined; // scheme starts with ALPHA
+  const scheme = s.slice(0, colon).toLowerCase();
+  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(scheme, s, colon + 1);
+  if (scheme === 'tel') return parseTelUri(s, colon + 1);
+  if (colon + 1 >= s.length || !allIn(s, URIC, colon + 1)) return undefined;
+  return { scheme, host: '', params: [], headers: [], opaque: s.slice(colon + 1) };
+}
+
+function formatUriParams(params: Array<[string, string | null]>): string {
+  let out = '';
+  for (const [n, v] of params) out += ';' + escape(n, PARAM) + (v === null ? '' : '=' + escape(v, PARAM));
+  return out;
+}
+
+export function formatHost(host: string): string {
+  return host.indexOf(':') >= 0 ? '[' + host + ']' : host;
+}
+
+/** Serialize a URI, re-escaping what its grammar requires (inverse of parseUri). */
+export function formatUri(u: SipUri): string {
+  if (u.scheme === 'tel') return 'tel:' + escape(u.user ?? '', TEL) + formatUriParams(u.params);
+  if (u.scheme !== 'sip' && u.scheme !== 'sips') return u.scheme + ':' + (u.opaque ?? '');
+  let out = u.scheme + ':';
+  if (u.user !== undefined) {
+    out += escape(u.user, USER);
+    if (u.password !== undefined) out += ':' + escape(u.password, PASSWORD);
+    out += '@';
+  }
+  out += formatHost(u.host);
+  if (u.port !== undefined) out += ':' + u.port;
+  out += formatUriParams(u.params);
+  if (u.headers.length > 0) {
+    out += '?';
+    for (let k = 0; k < u.headers.length; k++) {
+      const [n, v] = u.headers[k]!;
+      out += (k > 0 ? '&' : '') + escape(n, HNV) + '=' + escape(v ?? '', HNV);
+    }
+  }
+  return out;
+}
+
+export function cloneUri(u: SipUri): SipUri {
+  const c: SipUri = {
+    ...u,
+    params: u.params.map(([n, v]) => [n, v]),
+    headers: u.headers.map(([n, v]) => [n, v]),
+  };
+  return c;
+}
+
+/** %-escape a string for the user part of a sip/sips URI (RFC 3261 §25.1 user). */
+export function escapeUser(s: string): string {
+  return escape(s, USER);
+}
+
+/** %-escape a string for a uri-parameter name or value (RFC 3261 §25.1 paramchar). */
+export function escapeUriParam(s: string): string {
+  return escape(s, PARAM);
+}
