@@ -1,0 +1,143 @@
+/**
+ * Deterministic SDP writer: the same model always gives the same bytes, CRLF line ends
+ * (RFC 8866 §5), and parseSdp(serializeSdp(x)) gives back x (for models parseSdp can produce).
+ *
+ * Line order follows RFC 8866 §5: v o s i u e p c b t r z k a*, then per media m i c b k a*.
+ * Within a media section: rtpmap/fmtp per format in m= order, then ptime, maxptime, rtcp, the
+ * other attributes in their stored order, then the direction attribute.
+ *
+ * Text fields are checked for CR, LF and NUL so a value from configuration or from another leg
+ * can never inject lines (throws StrowgerError SDP_PARSE "invalid SDP model").
+ */
+import { StrowgerError } from '../util/errors';
+import { formatConnection } from './fields';
+import type { Attribute, Bandwidth, MediaDescription, Origin, SessionDescription } from './types';
+
+function invalid(what: string): never {
+  throw new StrowgerError('SDP_PARSE', `invalid SDP model: ${what}`);
+}
+
+function text(s: string, what: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x0d || c === 0x0a || c === 0) invalid(`${what} contains a line break or NUL`);
+  }
+  return s;
+}
+
+function uint(n: number, max: number, what: string): number {
+  if (!Number.isInteger(n) || n < 0 || n > max) invalid(`${what} out of range`);
+  return n;
+}
+
+function ptimeText(n: number, what: string): string {
+  if (!Number.isFinite(n) || n < 0) invalid(`${what} out of range`);
+  return String(n);
+}
+
+export function formatOrigin(o: Origin): string {
+  return text(`${o.username} ${o.sessionId} ${o.sessionVersion} ${o.netType} ${o.addrType} ${o.address}`, 'o=');
+}
+
+function attr(a: Attribute): string {
+  return text(a.value === undefined ? `a=${a.name}` : `a=${a.name}:${a.value}`, 'attribute');
+}
+
+function bw(b: Bandwidth): string {
+  return text(`b=${b.type}:${uint(b.value, 0xffffffff, 'bandwidth')}`, 'b=');
+}
+
+function mediaLines(m: MediaDescription, out: string[]): void {
+  const port = uint(m.port, 65535, 'm= port');
+  const portText = m.numPorts !== undefined ? `${port}/${uint(m.numPorts, 65535, 'm= port count')}` : `${port}`;
+  out.push(text(`m=${m.type} ${portText} ${m.proto}${m.formats.length ? ' ' + m.formats.join(' ') : ''}`, 'm='));
+  if (m.title !== undefined) out.push(text(`i=${m.title}`, 'i='));
+  if (m.connection) out.push(text(`c=${formatConnection(m.connection)}`, 'c='));
+  for (const b of m.bandwidths) out.push(bw(b));
+  if (m.key !== undefined) out.push(text(`k=${m.key}`, 'k='));
+  const written = new Set<number>();
+  const writeFormat = (pt: number): void => {
+    if (written.has(pt)) return;
+    written.add(pt);
+    const r = m.rtpmaps.find((x) => x.pt === pt);
+    if (r) {
+      const ch = r.channels !== undefined ? `/${uint(r.channels, 255, 'channels')}` : '';
+      out.push(text(`a=rtpmap:${uint(pt, 127, 'payload type')} ${r.encoding}/${uint(r.clockRate, 0x7fffffff, 'clock rate')}${ch}`, 'rtpmap'));
+    }
+    const f = m.fmtps.find((x) => x.pt === pt);
+    if (f) out.push(text(f.params === '' ? `a=fmtp:${pt}` : `a=fmtp:${pt} ${f.params}`, 'fmtp'));
+  };
+  for (const f of m.formats) {
+    const pt = Number(f);
+    if (Number.isInteger(pt) && f.length > 0) writeFormat(pt);
+  }
+  // Mappings for payload types not listed in m= (legal, if odd): keep them, in stored order.
+  for (const r of m.rtpmaps) writeFormat(r.pt);
+  for (const f of m.fmtps) writeFormat(f.pt);
+  if (m.ptime !== undefined) out.push(`a=ptime:${ptimeText(m.ptime, 'ptime')}`);
+  if (m.maxptime !== undefined) out.push(`a=maxptime:${ptimeText(m.maxptime, 'maxptime')}`);
+  if (m.rtcp) {
+    const c = m.rtcp.connection ? ` ${formatConnection(m.rtcp.connection)}` : '';
+    out.push(text(`a=rtcp:${uint(m.rtcp.port, 65535, 'rtcp port')}${c}`, 'a=rtcp'));
+  }
+  for (const a of m.attributes) out.push(attr(a));
+  if (m.direction) out.push(`a=${m.direction}`);
+}
+
+export function serializeSdp(sdp: SessionDescription): string {
+  const out: string[] = [];
+  out.push(`v=${uint(sdp.version, 9, 'version')}`);
+  out.push(`o=${formatOrigin(sdp.origin)}`);
+  out.push(text(`s=${sdp.sessionName === '' ? '-' : sdp.sessionName}`, 's='));
+  if (sdp.info !== undefined) out.push(text(`i=${sdp.info}`, 'i='));
+  if (sdp.uri !== undefined) out.push(text(`u=${sdp.uri}`, 'u='));
+  for (const e of sdp.emails) out.push(text(`e=${e}`, 'e='));
+  for (const p of sdp.phones) out.push(text(`p=${p}`, 'p='));
+  if (sdp.connection) out.push(text(`c=${formatConnection(sdp.connection)}`, 'c='));
+  for (const b of sdp.bandwidths) out.push(bw(b));
+  const times = sdp.times.length ? sdp.times : [{ start: '0', stop: '0', repeats: [] }];
+  for (const t of times) {
+    out.push(text(`t=${t.start} ${t.stop}`, 't='));
+    for (const r of t.repeats) out.push(text(`r=${r}`, 'r='));
+  }
+  if (sdp.zone !== undefined) out.push(text(`z=${sdp.zone}`, 'z='));
+  if (sdp.key !== undefined) out.push(text(`k=${sdp.key}`, 'k='));
+  for (const a of sdp.attributes) out.push(attr(a));
+  if (sdp.direction) out.push(`a=${sdp.direction}`);
+  for (const m of sdp.media) mediaLines(m, out);
+  return out.join('\r\n') + '\r\n';
+}
+
+/** Deep copy of a model (plain data; safe to mutate the copy). */
+export function cloneSdp(sdp: SessionDescription): SessionDescription {
+  return structuredClone(sdp);
+}
+
+/** Decimal string + 1, for session versions beyond 2^53. */
+function incrementDecimal(s: string): string {
+  return (BigInt(s) + 1n).toString();
+}
+
+/**
+ * RFC 3264 §8: each new offer/answer in a session carries the previous version + 1 when the
+ * description changed, and the same version when it did not.
+ * Returns a copy of `next` whose o= line continues `previous` (same username/session id).
+ */
+export function nextSdpVersion(previous: SessionDescription | undefined, next: SessionDescription): SessionDescription {
+  const out = cloneSdp(next);
+  if (!previous) return out;
+  out.origin.username = previous.origin.username;
+  out.origin.sessionId = previous.origin.sessionId;
+  out.origin.sessionVersion = previous.origin.sessionVersion;
+  if (serializeSdp(out) !== serializeSdp(previous)) {
+    out.origin.sessionVersion = incrementDecimal(previous.origin.sessionVersion);
+  }
+  return out;
+}
+
+/** A copy with the o= version bumped by one (for a re-offer known to differ). */
+export function bumpOriginVersion(sdp: SessionDescription): SessionDescription {
+  const out = cloneSdp(sdp);
+  out.origin.sessionVersion = incrementDecimal(sdp.origin.sessionVersion);
+  return out;
+}
