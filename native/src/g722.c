@@ -1,0 +1,244 @@
+/*
+ * ITU-T G.722 64 kbit/s (mode 1) encoder and decoder, written from the Recommendation:
+ *   clause 3 / 4  transmit and receive QMF (24 coefficients, Table 11)
+ *   clause 6.2    lower sub-band encoder: SUBTRA, QUANTL, INVQAL, LOGSCL, SCALEL, block 4
+ *   clause 6.2    higher sub-band encoder: SUBTRA, QUANTH, INVQAH, LOGSCH, SCALEH, block 4
+ *   clause 6.3    decoders: INVQBL (6-bit), RECONS, LIMIT
+ *   block 4       adaptive predictor: PARREC, RECONS, UPPOL2, UPPOL1, UPZERO, DELAYA, FILTEP,
+ *                 FILTEZ, PREDIC (shared by both sub-bands)
+ * Fixed-point rules follow the Recommendation: 16-bit words, products shifted right by 15
+ * (arithmetic), saturation where the block descriptions limit a value.
+ */
+#include <string.h>
+#include "g722.h"
+
+/* Table 11: QMF coefficients h0..h23 (scaled by 2^13). */
+static const int32_t QMF_H[24] = {
+  3, -11, -11, 53, 12, -156, 32, 362, -210, -805, 951, 3876,
+  3876, 951, -805, -210, 362, 32, -156, 12, 53, -11, -11, 3,
+};
+
+/* QUANTL decision levels Q6 (Table 12) and the 6-bit code for each interval by sign. */
+static const int32_t Q6[31] = {
+  0, 35, 72, 110, 150, 190, 233, 276, 323, 370, 422, 473, 530, 587, 650, 714,
+  786, 858, 940, 1023, 1121, 1219, 1339, 1458, 1612, 1765, 1980, 2195, 2557, 2919, 0,
+};
+static const uint8_t ILN[31] = {
+  0, 63, 62, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19,
+  18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4,
+};
+static const uint8_t ILP[31] = {
+  0, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47,
+  46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32,
+};
+/* INVQAL: 4-bit inverse quantiser outputs QM4 (Table 14). */
+static const int32_t QM4[16] = {
+  0, -20456, -12896, -8968, -6288, -4240, -2584, -1200,
+  20456, 12896, 8968, 6288, 4240, 2584, 1200, 0,
+};
+/* INVQBL, 64 kbit/s: 6-bit inverse quantiser outputs QM6 (Table 13). */
+static const int32_t QM6[64] = {
+  -136, -136, -136, -136, -24808, -21904, -19008, -16704,
+  -14984, -13512, -12280, -11192, -10232, -9360, -8576, -7856,
+  -7192, -6576, -6000, -5456, -4944, -4464, -4008, -3576,
+  -3168, -2776, -2400, -2032, -1688, -1360, -1040, -728,
+  24808, 21904, 19008, 16704, 14984, 13512, 12280, 11192,
+  10232, 9360, 8576, 7856, 7192, 6576, 6000, 5456,
+  4944, 4464, 4008, 3576, 3168, 2776, 2400, 2032,
+  1688, 1360, 1040, 728, 432, 136, -432, -136,
+};
+/* LOGSCL: RL42 maps the 4-bit code to a magnitude index, WL the log-scale increment (Table 15). */
+static const uint8_t RL42[16] = {0, 7, 6, 5, 4, 3, 2, 1, 7, 6, 5, 4, 3, 2, 1, 0};
+static const int32_t WL[8] = {-60, -30, 58, 172, 334, 538, 1198, 3042};
+/* Higher sub-band: QUANTH codes, INVQAH outputs QM2, LOGSCH increments (Tables 16, 17). */
+static const uint8_t IHN[3] = {0, 1, 0};
+static const uint8_t IHP[3] = {0, 3, 2};
+static const int32_t QM2[4] = {-7408, -1616, 7408, 1616};
+static const uint8_t RH2[4] = {2, 1, 2, 1};
+static const int32_t WH[3] = {0, -214, 798};
+/* SCALEL/SCALEH: antilog table ILB (Table 18). */
+static const int32_t ILB[32] = {
+  2048, 2093, 2139, 2186, 2233, 2282, 2332, 2383, 2435, 2489, 2543, 2599, 2656, 2714, 2774, 2834,
+  2896, 2960, 3025, 3091, 3158, 3228, 3298, 3371, 3444, 3520, 3597, 3676, 3756, 3838, 3922, 4008,
+};
+
+static inline int32_t sat16(int32_t x) {
+  return x > 32767 ? 32767 : (x < -32768 ? -32768 : x);
+}
+
+/* LIMIT: the reconstructed sub-band signals are 15-bit. */
+static inline int32_t limit15(int32_t x) {
+  return x > 16383 ? 16383 : (x < -16384 ? -16384 : x);
+}
+
+static void band_init(stw_g722_band_t *b, int32_t det) {
+  memset(b, 0, sizeof *b);
+  b->det = det;
+}
+
+void stw_g722_init(stw_g722_state_t *st) {
+  memset(st, 0, sizeof *st);
+  band_init(&st->band[0], 32); /* DETL initial value */
+  band_init(&st->band[1], 8);  /* DETH initial value */
+}
+
+/* SCALEL (shift 8) / SCALEH (shift 10): DET = ILB(NB mod 64 >> 6) scaled by NB >> 11, times 4. */
+static inline int32_t scale_factor(int32_t nb, int shift) {
+  int32_t wd1 = (nb >> 6) & 31;
+  int32_t wd2 = shift - (nb >> 11);
+  int32_t wd3 = wd2 < 0 ? ILB[wd1] << -wd2 : ILB[wd1] >> wd2;
+  return wd3 << 2;
+}
+
+/* Block 4: update the adaptive predictor with the quantised difference d, leave the next
+ * prediction in b->s (and the zero-section part in b->sz). */
+static void block4(stw_g722_band_t *b, int32_t d) {
+  /* RECONS, PARREC */
+  int32_t r0 = sat16(b->s + d);
+  int32_t p0 = sat16(b->sz + d);
+
+  /* UPPOL2: a2 <- (1-2^-7) a2 + 2^-7 (sgn p0 p2 - f(a1) sgn p0 p1), |a2| <= 0.75 */
+  int sg0 = p0 < 0, sg1 = b->p[1] < 0, sg2 = b->p[2] < 0;
+  int32_t wd1 = sat16(b->a[1] * 4);
+  int32_t wd2 = (sg0 == sg1) ? sat16(-wd1) : wd1; /* negation saturates: -(-32768) = 32767 */
+  wd2 >>= 7;
+  int32_t wd3 = (sg0 == sg2) ? 128 : -128;
+  int32_t ap2 = wd2 + wd3 + ((b->a[2] * 32512) >> 15);
+  if (ap2 > 12288) ap2 = 12288;
+  else if (ap2 < -12288) ap2 = -12288;
+
+  /* UPPOL1: a1 <- (1-2^-8) a1 + 3 2^-8 sgn p0 p1, |a1| <= 1 - 2^-4 - a2 */
+  wd1 = (sg0 == sg1) ? 192 : -192;
+  int32_t ap1 = sat16(wd1 + ((b->a[1] * 32640) >> 15));
+  wd3 = sat16(15360 - ap2);
+  if (ap1 > wd3) ap1 = wd3;
+  else if (ap1 < -wd3) ap1 = -wd3;
+
+  /* UPZERO: b_i <- (1-2^-8) b_i + 2^-7 sgn d0 d_i */
+  wd1 = d == 0 ? 0 : 128;
+  int sgd = d < 0;
+  for (int i = 1; i <= 6; i++) {
+    int32_t inc = ((b->d[i] < 0) == sgd) ? wd1 : -wd1;
+    b->b[i] = sat16(inc + ((b->b[i] * 32640) >> 15));
+  }
+
+  /* DELAYA */
+  for (int i = 6; i > 1; i--) b->d[i] = b->d[i - 1];
+  b->d[1] = d;
+  b->r[2] = b->r[1];
+  b->r[1] = r0;
+  b->p[2] = b->p[1];
+  b->p[1] = p0;
+  b->a[1] = ap1;
+  b->a[2] = ap2;
+
+  /* FILTEP */
+  int32_t sp = sat16(((b->a[1] * sat16(b->r[1] * 2)) >> 15) + ((b->a[2] * sat16(b->r[2] * 2)) >> 15));
+
+  /* FILTEZ */
+  int32_t sz = 0;
+  for (int i = 6; i >= 1; i--) sz += (b->b[i] * sat16(b->d[i] * 2)) >> 15;
+  b->sz = sat16(sz);
+
+  /* PREDIC */
+  b->s = sat16(sp + b->sz);
+}
+
+static inline int encode_lower(stw_g722_band_t *b, int32_t xl) {
+  int32_t el = sat16(xl - b->s);                /* SUBTRA */
+  int32_t wd = el >= 0 ? el : -(el + 1);        /* QUANTL: magnitude (one's complement) */
+  int mil = 1;
+  while (mil < 30 && wd >= ((Q6[mil] * b->det) >> 12)) mil++;
+  int il = el < 0 ? ILN[mil] : ILP[mil];
+  int ril = il >> 2;
+  int32_t dlt = (b->det * QM4[ril]) >> 15;      /* INVQAL */
+  int32_t nb = ((b->nb * 32512) >> 15) + WL[RL42[ril]]; /* LOGSCL */
+  if (nb < 0) nb = 0;
+  else if (nb > 18432) nb = 18432;
+  b->nb = nb;
+  b->det = scale_factor(nb, 8);                 /* SCALEL */
+  block4(b, dlt);
+  return il;
+}
+
+static inline int encode_higher(stw_g722_band_t *b, int32_t xh) {
+  int32_t eh = sat16(xh - b->s);
+  int32_t wd = eh >= 0 ? eh : -(eh + 1);
+  int mih = wd >= ((564 * b->det) >> 12) ? 2 : 1; /* QUANTH */
+  int ih = eh < 0 ? IHN[mih] : IHP[mih];
+  int32_t dh = (b->det * QM2[ih]) >> 15;          /* INVQAH */
+  int32_t nb = ((b->nb * 32512) >> 15) + WH[RH2[ih]]; /* LOGSCH */
+  if (nb < 0) nb = 0;
+  else if (nb > 22528) nb = 22528;
+  b->nb = nb;
+  b->det = scale_factor(nb, 10);                  /* SCALEH */
+  block4(b, dh);
+  return ih;
+}
+
+int stw_g722_encode(stw_g722_state_t *st, const int16_t *pcm, int n, uint8_t *out) {
+  int32_t *x = st->qmf;
+  int k = 0;
+  for (int j = 0; j + 1 < n; j += 2) {
+    /* Transmit QMF: shift two new samples into the delay line (x[0] newest). */
+    memmove(x + 2, x, 22 * sizeof *x);
+    x[1] = pcm[j];
+    x[0] = pcm[j + 1];
+    int32_t xa = 0, xb = 0;
+    for (int i = 0; i < 12; i++) {
+      xa += QMF_H[2 * i] * x[2 * i];
+      xb += QMF_H[2 * i + 1] * x[2 * i + 1];
+    }
+    int32_t xl = (xa + xb) >> 14;
+    int32_t xh = (xa - xb) >> 14;
+    int il = encode_lower(&st->band[0], xl);
+    int ih = encode_higher(&st->band[1], xh);
+    out[k++] = (uint8_t)((ih << 6) | il);
+  }
+  return k;
+}
+
+int stw_g722_decode(stw_g722_state_t *st, const uint8_t *codes, int n, int16_t *out) {
+  int32_t *x = st->qmf;
+  int k = 0;
+  for (int j = 0; j < n; j++) {
+    int il = codes[j] & 63;
+    int ih = codes[j] >> 6;
+    stw_g722_band_t *lo = &st->band[0];
+    stw_g722_band_t *hi = &st->band[1];
+
+    /* Lower sub-band: INVQBL (6-bit) for the output, INVQAL (4-bit) for adaptation. */
+    int32_t rl = limit15(lo->s + ((lo->det * QM6[il]) >> 15));
+    int ril = il >> 2;
+    int32_t dlt = (lo->det * QM4[ril]) >> 15;
+    int32_t nb = ((lo->nb * 32512) >> 15) + WL[RL42[ril]];
+    if (nb < 0) nb = 0;
+    else if (nb > 18432) nb = 18432;
+    lo->nb = nb;
+    lo->det = scale_factor(nb, 8);
+    block4(lo, dlt);
+
+    /* Higher sub-band */
+    int32_t dh = (hi->det * QM2[ih]) >> 15;
+    int32_t rh = limit15(hi->s + dh);
+    nb = ((hi->nb * 32512) >> 15) + WH[RH2[ih]];
+    if (nb < 0) nb = 0;
+    else if (nb > 22528) nb = 22528;
+    hi->nb = nb;
+    hi->det = scale_factor(nb, 10);
+    block4(hi, dh);
+
+    /* Receive QMF */
+    memmove(x + 2, x, 22 * sizeof *x);
+    x[1] = rl - rh;
+    x[0] = rl + rh;
+    int32_t xo1 = 0, xo2 = 0;
+    for (int i = 0; i < 12; i++) {
+      xo1 += QMF_H[2 * i] * x[2 * i + 1];
+      xo2 += QMF_H[2 * i + 1] * x[2 * i];
+    }
+    out[k++] = (int16_t)sat16(xo1 >> 11);
+    out[k++] = (int16_t)sat16(xo2 >> 11);
+  }
+  return k;
+}
