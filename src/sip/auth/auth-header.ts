@@ -177,7 +177,8 @@ export function parseAuthItems(value: string): AuthItem[] {
     }
     if (sc.pos === afterScheme) return []; // scheme must be followed by whitespace
     // token68 form (e.g. "Basic QWxhZGRpbjpvcGVu"), only when not followed by "=value".
-    const t68End = sc.token68End();
+    // Digest never uses token68 (RFC 7616 §3.3), so "Digest realm=" is a broken param, not token68.
+    const t68End = isDigest(item) ? -1 : sc.token68End();
     if (t68End >= 0 && !looksLikeParam(value, sc.pos)) {
       item.token68 = value.slice(sc.pos, t68End);
       sc.pos = t68End;

@@ -230,10 +230,10 @@ export class DigestServer {
 
     if (check.kind === 'expired' || check.kind === 'foreign-epoch') return fail('stale', algorithm);
 
-    const seen = this.tracker.check(check.key, check.issuedAt, nc);
+    const seen = this.tracker.check(check.seq, nc);
     if (seen === 'replay') return fail('replay', algorithm);
     if (seen === 'unknown') return fail('stale', algorithm);
-    if (!noCommit) this.tracker.commit(check.key, check.issuedAt, nc, now);
+    if (!noCommit) this.tracker.commit(check.seq, check.issuedAt, nc, now);
     return { outcome: 'ok', ok: true, username, algorithm };
   }
 

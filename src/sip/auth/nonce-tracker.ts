@@ -6,10 +6,10 @@
  *   so a guessing attacker cannot burn a victim's nonce-count);
  * - entries for nonces older than the nonce TTL are dropped (the nonce is stale anyway);
  * - when `capacity` is reached, the least recently used entry is evicted, and the evicted nonce's
- *   issue time raises a watermark: a nonce that is not tracked and was issued at or before the
- *   watermark might have been evicted, so its history is unknown and it is reported `unknown`
- *   (the caller answers stale=true and the client simply takes a fresh nonce). Nothing is ever
- *   accepted twice because of eviction.
+ *   issue sequence number raises a watermark: a nonce that is not tracked and was issued at or
+ *   before the watermark might have been evicted, so its history is unknown and it is reported
+ *   `unknown` (the caller answers stale=true and the client simply takes a fresh nonce). Nothing
+ *   is ever accepted twice because of eviction.
  *
  *   nc > last seen             -> accepted, recorded
  *   nc <= last seen            -> replay
@@ -19,13 +19,15 @@
 export type NcCheck = 'ok' | 'replay' | 'unknown';
 
 interface Entry {
+  /** Wall-clock issue time, for expiry. */
   issuedAt: number;
   /** Highest nc accepted; -1 after a use without qop (single-use). */
   lastNc: number;
 }
 
 export class NonceCountTracker {
-  private readonly entries = new Map<string, Entry>();
+  /** Keyed by the nonce's issue sequence number (unique per signer instance). */
+  private readonly entries = new Map<number, Entry>();
   private watermark = -1;
   private evictions = 0;
 
@@ -44,27 +46,26 @@ export class NonceCountTracker {
   }
 
   /**
-   * Would a use of `key` with `nc` (undefined = no qop) be fresh? Read-only; call commit() once
-   * the response has verified.
+   * Would a use of nonce `seq` with `nc` (undefined = no qop) be fresh? Read-only; call commit()
+   * once the response has verified.
    */
-  check(key: string, issuedAt: number, nc: number | undefined): NcCheck {
-    const e = this.entries.get(key);
-    if (!e) return issuedAt <= this.watermark ? 'unknown' : 'ok';
+  check(seq: number, nc: number | undefined): NcCheck {
+    const e = this.entries.get(seq);
+    if (!e) return seq <= this.watermark ? 'unknown' : 'ok';
     if (e.lastNc === -1) return 'replay';
     if (nc === undefined) return 'replay'; // a nonce already used with qop cannot drop to no-qop
     return nc > e.lastNc ? 'ok' : 'replay';
   }
 
   /** Records an accepted use. `wallMs` drives expiry of old entries. */
-  commit(key: string, issuedAt: number, nc: number | undefined, wallMs: number): void {
-    const prev = this.entries.get(key);
-    if (prev) this.entries.delete(key); // re-insert: Map order doubles as LRU order
-    this.entries.set(key, { issuedAt, lastNc: nc === undefined ? -1 : nc });
+  commit(seq: number, issuedAt: number, nc: number | undefined, wallMs: number): void {
+    if (this.entries.has(seq)) this.entries.delete(seq); // re-insert: Map order doubles as LRU order
+    this.entries.set(seq, { issuedAt, lastNc: nc === undefined ? -1 : nc });
     this.sweep(wallMs);
   }
 
   private sweep(wallMs: number): void {
-    // Expired entries: scan from the LRU end a bounded number of steps (amortised O(1)).
+    // Expired entries: look at a few from the LRU end (amortised O(1) per commit).
     let steps = 0;
     for (const [k, e] of this.entries) {
       if (steps++ >= 8) break;
@@ -73,9 +74,8 @@ export class NonceCountTracker {
     while (this.entries.size > this.capacity) {
       const first = this.entries.keys().next();
       if (first.done) break;
-      const e = this.entries.get(first.value)!;
       this.entries.delete(first.value);
-      if (e.issuedAt > this.watermark) this.watermark = e.issuedAt;
+      if (first.value > this.watermark) this.watermark = first.value;
       this.evictions++;
     }
   }

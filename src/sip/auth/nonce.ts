@@ -3,8 +3,13 @@
  * ":" secret-data)"). Issuing one stores nothing, so a flood of challenges costs no memory
  * (security.md §2.5 lesson 5).
  *
- *   nonce = base64url( epoch(4) | issued-at ms, uint48 BE (6) | random (8) | mac (16) )
- *   mac   = HMAC-SHA256(secret, "strowger-nonce-v1" 0x00 epoch|issued|random 0x00 realm 0x00 ip)[0..16)
+ *   nonce = base64url( epoch(4) | issued-at ms, uint48 BE (6) | seq, uint48 BE (6) | random (2) | mac (16) )
+ *   mac   = HMAC-SHA256(secret, "strowger-nonce-v1" 0x00 epoch|issued|seq|random 0x00 realm 0x00 ip)[0..16)
+ *
+ * seq counts nonces issued by this instance: it makes every nonce unique and gives the nonce-count
+ * tracker an exact order for its eviction watermark. Unpredictability is not needed for safety:
+ * nothing can be forged without the secret (the MAC), and a response cannot be precomputed
+ * without the password.
  *
  * - The realm is inside the MAC: a nonce issued for realm A is not valid for realm B (replay
  *   variant (f)).
@@ -21,23 +26,25 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const EPOCH_LEN = 4;
 const TS_LEN = 6;
-const RAND_LEN = 8;
+const SEQ_LEN = 6;
+const RAND_LEN = 2;
 const MAC_LEN = 16;
-const BODY_LEN = EPOCH_LEN + TS_LEN + RAND_LEN;
+const BODY_LEN = EPOCH_LEN + TS_LEN + SEQ_LEN + RAND_LEN;
 const NONCE_BYTES = BODY_LEN + MAC_LEN;
 /** base64url length of NONCE_BYTES bytes, unpadded. */
 export const NONCE_LENGTH = Math.ceil((NONCE_BYTES * 4) / 3);
 const LABEL = Buffer.from('strowger-nonce-v1\0', 'latin1');
 
 export type NonceCheck =
-  | { kind: 'valid'; issuedAt: number; key: string }
-  | { kind: 'expired'; issuedAt: number; key: string }
+  | { kind: 'valid'; issuedAt: number; seq: number }
+  | { kind: 'expired'; issuedAt: number; seq: number }
   | { kind: 'foreign-epoch'; issuedAt: number }
   | { kind: 'invalid' };
 
 export class NonceSigner {
   readonly epoch: Buffer;
   private readonly secret: Buffer;
+  private seq = 0;
 
   /**
    * @param secret HMAC key (≥ 16 bytes recommended). Keep it stable across restarts to make old
@@ -65,7 +72,9 @@ export class NonceSigner {
     const body = Buffer.alloc(BODY_LEN);
     this.epoch.copy(body, 0);
     body.writeUIntBE(Math.max(0, Math.floor(wallMs)), EPOCH_LEN, TS_LEN);
-    randomBytes(RAND_LEN).copy(body, EPOCH_LEN + TS_LEN);
+    this.seq = this.seq >= 0xffff_ffff_ffff ? 1 : this.seq + 1;
+    body.writeUIntBE(this.seq, EPOCH_LEN + TS_LEN, SEQ_LEN);
+    randomBytes(RAND_LEN).copy(body, EPOCH_LEN + TS_LEN + SEQ_LEN);
     return Buffer.concat([body, this.mac(body, realm, ip)]).toString('base64url');
   }
 
@@ -84,9 +93,8 @@ export class NonceSigner {
     const issuedAt = body.readUIntBE(EPOCH_LEN, TS_LEN);
     if (!body.subarray(0, EPOCH_LEN).equals(this.epoch)) return { kind: 'foreign-epoch', issuedAt };
     if (issuedAt > wallMs + maxFutureMs) return { kind: 'invalid' };
-    // The tracker key: the random part is unique per nonce; issued-at keeps keys ordered.
-    const key = nonce.slice(0, Math.ceil((BODY_LEN * 4) / 3));
-    if (wallMs - issuedAt >= ttlMs) return { kind: 'expired', issuedAt, key };
-    return { kind: 'valid', issuedAt, key };
+    const seq = body.readUIntBE(EPOCH_LEN + TS_LEN, SEQ_LEN);
+    if (wallMs - issuedAt >= ttlMs) return { kind: 'expired', issuedAt, seq };
+    return { kind: 'valid', issuedAt, seq };
   }
 }
