@@ -101,6 +101,12 @@ export abstract class TransactionBase<S extends string, I extends Input> {
     this.send(msg);
   }
 
+  /** Stop without telling the TU (stack shutdown): timers cancelled, owner notified. */
+  dispose(): void {
+    if (this.terminated) return;
+    this.terminate();
+  }
+
   /** Enter Terminated: cancel all timers, notify the owner once (the transaction is destroyed). */
   protected terminate(): void {
     this.state = this.terminatedState;

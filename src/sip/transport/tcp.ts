@@ -108,6 +108,11 @@ export class TcpTransport implements Transport {
     return !!c && !c.closed;
   }
 
+  connectionTo(address: string, port: number): string | undefined {
+    const c = this.byKey.get(keyOf(address, port));
+    return c && !c.closed ? c.id : undefined;
+  }
+
   private bind(): Promise<void> {
     const server = createServer({ noDelay: true });
     this.server = server;

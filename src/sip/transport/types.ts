@@ -93,6 +93,8 @@ export interface Transport {
   send(data: Buffer, target: SendTarget, onError?: (err: Error) => void): void;
   /** True when a stream connection with this id (or to this address) is open. */
   hasConnection?(connectionId: string): boolean;
+  /** Stream transports: id of an open connection whose remote end is address:port. */
+  connectionTo?(address: string, port: number): string | undefined;
   /** Idempotent. */
   close(): Promise<void>;
 }

@@ -1,0 +1,331 @@
+/**
+ * TransactionLayer: owns every live transaction, matches incoming messages to them and hands the
+ * rest up to the transaction user (TU).
+ *
+ *   request in ─▶ ACK? ─────▶ IST by key (§17.2.3; RFC 2543 fallback) ─▶ ist.receive / TU.onAck
+ *              ─▶ CANCEL? ──▶ NIST for the CANCEL; INVITE found (§9.2) ─▶ 200 + TU.onCancel
+ *                                                  not found ─▶ 481
+ *              ─▶ matched ─▶ tx.receive (retransmission absorbed, last response resent)
+ *              ─▶ new ─────▶ IST / NIST created ─▶ TU.onRequest(tx)
+ *   response in ─▶ client tx by branch + CSeq method (§17.1.3) ─▶ tx.receive / TU.onStrayResponse
+ *   TU.sendRequest ─▶ ICT / NICT, keyed by the branch of the top Via
+ *
+ * Validation of requests (validateRequest) and the UAS checks happen above, in SipStack.
+ */
+import type { Clock } from '../../util/clock';
+import { StrowgerError } from '../../util/errors';
+import type { Logger } from '../../util/logger';
+import { token } from '../../util/ids';
+import { createResponse, getCSeq, getToTag, getTopVia } from '../message';
+import type { SipRequest, SipResponse } from '../message/types';
+import type { InboundEnvelope, TransportLayer } from '../transport/transport-layer';
+import type { SendTarget } from '../transport/types';
+import type { ResponseHint } from '../transport/via-routing';
+import type { TransactionContext } from './base';
+import { ClientInviteTransaction } from './client-invite';
+import { ClientNonInviteTransaction } from './client-non-invite';
+import { clientKey, clientKeyOfResponse, isRfc3261Branch, rfc2543AckKeys, serverKey, usesRfc2543Matching } from './keys';
+import { make100Trying, makeNon2xxAck } from './messages';
+import { ServerInviteTransaction } from './server-invite';
+import { ServerNonInviteTransaction } from './server-non-invite';
+import { ServerTransaction } from './server-transaction';
+import { timerValues, type TimerConfig } from './timers';
+import type { ClientTransactionCallbacks } from './types';
+
+export type ClientTransaction = ClientInviteTransaction | ClientNonInviteTransaction;
+
+export interface TransactionUser {
+  onRequest(tx: ServerTransaction, req: SipRequest, env: InboundEnvelope): void;
+  /** ACK that matched no transaction (ACK for a 2xx, §13.2.2.4), or one matched in Accepted (RFC 6026). */
+  onAck(ack: SipRequest, env: InboundEnvelope, inviteTx?: ServerTransaction): void;
+  /** A CANCEL matched an INVITE server transaction that has not sent a final response (§9.2). */
+  onCancel(inviteTx: ServerTransaction, cancel: SipRequest, env: InboundEnvelope): void;
+  /** A response that matched no client transaction. */
+  onStrayResponse(res: SipResponse, env: InboundEnvelope): void;
+}
+
+export interface TransactionLayerCounters {
+  serverCreated: number;
+  clientCreated: number;
+  /** Requests or responses that matched a live transaction and were absorbed. */
+  retransmissionsAbsorbed: number;
+  /** Retransmissions we sent (timers A, E, G, or a resend of the last response). */
+  retransmissionsSent: number;
+  cancelsMatched: number;
+  cancelsUnmatched: number;
+  strayResponses: number;
+  strayAcks: number;
+  /** Requests refused because maxServerTransactions was reached (503). */
+  overload: number;
+}
+
+export interface TransactionLayerOptions {
+  clock: Clock;
+  timers: TimerConfig;
+  logger: Logger;
+  transport: TransportLayer;
+  /** 100 Trying delay for INVITE server transactions; 0 = immediately (default). */
+  trying100DelayMs?: number;
+  /** Cap on live server transactions (flood bound); excess requests get 503. Default 50000. */
+  maxServerTransactions?: number;
+}
+
+export class TransactionLayer {
+  readonly counters: TransactionLayerCounters = {
+    serverCreated: 0,
+    clientCreated: 0,
+    retransmissionsAbsorbed: 0,
+    retransmissionsSent: 0,
+    cancelsMatched: 0,
+    cancelsUnmatched: 0,
+    strayResponses: 0,
+    strayAcks: 0,
+    overload: 0,
+  };
+  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly clients = new Map<string, ClientTransaction>();
+  private tu: TransactionUser | undefined;
+  private nextId = 1;
+  private readonly log: Logger;
+  private closed = false;
+
+  constructor(private readonly opts: TransactionLayerOptions) {
+    this.log = opts.logger.child({ mod: 'sip.transaction' });
+  }
+
+  setUser(tu: TransactionUser): void {
+    this.tu = tu;
+  }
+
+  get liveServer(): number {
+    return this.servers.size;
+  }
+  get liveClient(): number {
+    return this.clients.size;
+  }
+
+  /** Server transaction by the key of a request (tests, CANCEL helpers). */
+  findServer(req: SipRequest): ServerTransaction | undefined {
+    const key = serverKey(req, req.method === 'ACK' || req.method === 'CANCEL' ? 'INVITE' : req.method);
+    return key ? this.servers.get(key) : undefined;
+  }
+
+  private context(reliable: boolean, onTerminated: (tx: unknown) => void, send: TransactionContext['send']): TransactionContext {
+    return {
+      clock: this.opts.clock,
+      timers: timerValues(this.opts.timers, reliable),
+      reliable,
+      log: this.log,
+      send,
+      onTerminated,
+      onRetransmit: () => {
+        this.counters.retransmissionsSent++;
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- inbound requests
+
+  handleRequest(req: SipRequest, env: InboundEnvelope): void {
+    if (this.closed) return;
+    if (req.method === 'ACK') return this.handleAck(req, env);
+    const key = serverKey(req, req.method);
+    if (key === undefined) {
+      this.log.debug({ method: req.method }, 'request without matchable Via/Call-ID/CSeq dropped');
+      return;
+    }
+    const existing = this.servers.get(key);
+    if (existing) {
+      this.counters.retransmissionsAbsorbed++;
+      existing.fsm.receive(req);
+      return;
+    }
+    if (req.method === 'CANCEL') return this.handleCancel(req, env, key);
+    const tx = this.createServer(req, env, key);
+    if (!tx) return;
+    const tu = this.tu;
+    if (!tu) {
+      tx.reply(501, { reason: 'Not Implemented' });
+      return;
+    }
+    try {
+      tu.onRequest(tx, req, env);
+    } catch (err) {
+      this.log.error({ err, method: req.method }, 'onRequest threw; answering 500');
+      if (!tx.finalSent) tx.reply(500, { reason: 'Server Internal Error' });
+    }
+  }
+
+  /** Create and register a server transaction (or answer 503 when over the cap). */
+  createServer(req: SipRequest, env: InboundEnvelope, key: string): ServerTransaction | undefined {
+    const max = this.opts.maxServerTransactions ?? 50_000;
+    if (this.servers.size >= max) {
+      this.counters.overload++;
+      this.sendStatelessReply(req, env, 503, 'Service Unavailable', [['Retry-After', '5']]);
+      return undefined;
+    }
+    const reliable = this.reliableFor(env.transport);
+    const id = `st${this.nextId++}`;
+    const hint: ResponseHint = { protocol: env.transport, remote: env.remote, connectionId: env.connectionId };
+    let wrapper: ServerTransaction | undefined;
+    const ctx = this.context(
+      reliable,
+      () => {
+        if (this.servers.get(key) === wrapper) this.servers.delete(key);
+      },
+      (msg, onError) => this.opts.transport.sendResponse(msg as SipResponse, hint, onError),
+    );
+    const fsm =
+      req.method === 'INVITE'
+        ? new ServerInviteTransaction(ctx, id, req, { make100: make100Trying, trying100DelayMs: this.opts.trying100DelayMs })
+        : new ServerNonInviteTransaction(ctx, id, req);
+    wrapper = new ServerTransaction(fsm, env);
+    const w = wrapper;
+    if (fsm instanceof ServerInviteTransaction) {
+      fsm.events = {
+        onAckInAccepted: (ack) => this.tu?.onAck(ack, env, w),
+      };
+    }
+    this.servers.set(key, wrapper);
+    this.counters.serverCreated++;
+    fsm.start();
+    return wrapper;
+  }
+
+  private handleAck(ack: SipRequest, env: InboundEnvelope): void {
+    let tx: ServerTransaction | undefined;
+    if (usesRfc2543Matching(ack)) {
+      const keys = rfc2543AckKeys(ack);
+      tx = keys.sameTag ? this.servers.get(keys.sameTag) : undefined;
+      if (!tx && keys.noTag) {
+        const candidate = this.servers.get(keys.noTag);
+        const sentTag = candidate?.lastResponse ? getToTag(candidate.lastResponse) : undefined;
+        if (candidate && sentTag !== undefined && sentTag === getToTag(ack)) tx = candidate;
+      }
+    } else {
+      const key = serverKey(ack, 'INVITE');
+      tx = key ? this.servers.get(key) : undefined;
+    }
+    if (tx && tx.fsm instanceof ServerInviteTransaction) {
+      if (tx.fsm.state !== 'Accepted') this.counters.retransmissionsAbsorbed++;
+      tx.fsm.receive(ack);
+      return;
+    }
+    this.counters.strayAcks++;
+    try {
+      this.tu?.onAck(ack, env);
+    } catch (err) {
+      this.log.error({ err }, 'onAck threw');
+    }
+  }
+
+  /** RFC 3261 §9.2: answer the CANCEL itself (200 or 481) and tell the TU about the INVITE. */
+  private handleCancel(cancel: SipRequest, env: InboundEnvelope, cancelKey: string): void {
+    const inviteKey = serverKey(cancel, 'INVITE');
+    const invite = inviteKey ? this.servers.get(inviteKey) : undefined;
+    const tx = this.createServer(cancel, env, cancelKey);
+    if (!tx) return;
+    if (!invite || !(invite.fsm instanceof ServerInviteTransaction)) {
+      this.counters.cancelsUnmatched++;
+      tx.reply(481, { reason: 'Call/Transaction Does Not Exist' });
+      return;
+    }
+    this.counters.cancelsMatched++;
+    // The 200 to the CANCEL carries the INVITE's To tag, so both belong to one dialog (§9.2).
+    tx.reply(200, { toTag: invite.toTag });
+    if (invite.finalSent) return;
+    const tu = this.tu;
+    try {
+      if (tu) tu.onCancel(invite, cancel, env);
+      else invite.reply(487, { reason: 'Request Terminated' });
+    } catch (err) {
+      this.log.error({ err }, 'onCancel threw; answering 487');
+      if (!invite.finalSent) invite.reply(487, { reason: 'Request Terminated' });
+    }
+  }
+
+  // ---------------------------------------------------------------- inbound responses
+
+  handleResponse(res: SipResponse, env: InboundEnvelope): void {
+    if (this.closed) return;
+    const key = clientKeyOfResponse(res);
+    const tx = key ? this.clients.get(key) : undefined;
+    if (tx) {
+      const before = tx.lastResponse;
+      tx.receive(res);
+      if (tx.lastResponse === before) this.counters.retransmissionsAbsorbed++;
+      return;
+    }
+    this.counters.strayResponses++;
+    try {
+      this.tu?.onStrayResponse(res, env);
+    } catch (err) {
+      this.log.error({ err }, 'onStrayResponse threw');
+    }
+  }
+
+  // ---------------------------------------------------------------- outbound
+
+  /**
+   * Start a client transaction for `req` toward `target` (control plane: throws StrowgerError
+   * SIP_TRANSACTION for an ACK, a missing RFC 3261 branch or a duplicate branch).
+   */
+  sendRequest(req: SipRequest, target: SendTarget, callbacks: ClientTransactionCallbacks = {}): ClientTransaction {
+    if (this.closed) throw new StrowgerError('SIP_TRANSACTION', 'transaction layer is closed');
+    if (req.method === 'ACK') throw new StrowgerError('SIP_TRANSACTION', 'ACK is not sent in a transaction; use sendAck');
+    const via = getTopVia(req);
+    const branch = via?.params.find(([n]) => n.toLowerCase() === 'branch')?.[1] ?? undefined;
+    if (!isRfc3261Branch(branch)) {
+      throw new StrowgerError('SIP_TRANSACTION', 'request needs a top Via with an RFC 3261 branch (z9hG4bK...)');
+    }
+    const cseq = getCSeq(req);
+    if (!cseq || cseq.method !== req.method) throw new StrowgerError('SIP_TRANSACTION', 'CSeq missing or its method differs');
+    const key = clientKey(branch, req.method);
+    if (this.clients.has(key)) throw new StrowgerError('SIP_TRANSACTION', `a client transaction with branch ${branch} exists`);
+    const reliable = this.reliableFor(target.protocol);
+    const id = `ct${this.nextId++}`;
+    let tx: ClientTransaction | undefined;
+    const ctx = this.context(
+      reliable,
+      () => {
+        if (this.clients.get(key) === tx) this.clients.delete(key);
+      },
+      (msg, onError) => this.opts.transport.sendRequest(msg as SipRequest, target, onError),
+    );
+    tx =
+      req.method === 'INVITE'
+        ? new ClientInviteTransaction(ctx, id, req, callbacks, { makeAck: makeNon2xxAck })
+        : new ClientNonInviteTransaction(ctx, id, req, callbacks);
+    this.clients.set(key, tx);
+    this.counters.clientCreated++;
+    tx.start();
+    return tx;
+  }
+
+  /** Statelessly answer a request (no transaction): validation failures, overload. */
+  sendStatelessReply(req: SipRequest, env: InboundEnvelope, status: number, reason?: string, headers?: Array<[string, string]>): void {
+    if (req.method === 'ACK') return;
+    let res: SipResponse;
+    try {
+      res = createResponse(req, status, reason, { toTag: token(6), headers });
+    } catch (err) {
+      this.log.debug({ err }, 'could not build a stateless response');
+      return;
+    }
+    this.opts.transport.sendResponse(res, { protocol: env.transport, remote: env.remote, connectionId: env.connectionId });
+  }
+
+  private reliableFor(protocol: string): boolean {
+    const t = this.opts.transport.list().find((x) => x.protocol === protocol);
+    return t ? t.reliable : protocol === 'TCP';
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const tx of [...this.servers.values()]) tx.fsm.dispose();
+    for (const tx of [...this.clients.values()]) tx.dispose();
+    this.servers.clear();
+    this.clients.clear();
+  }
+}
