@@ -3,14 +3,20 @@
  * fused transcoder. Media and endpoints import from here.
  */
 import { StrowgerError } from '../util/errors';
+import { G722Codec } from './g722-codec';
+import { OpusCodec } from './opus-codec';
 import { L16Codec, G711Codec } from './pcm-codecs';
 import { findCodec } from './registry';
+import { createPayloadTranscoderWith, type PayloadTranscoder } from './transcoder';
 import type { Codec, CodecDescription } from './types';
 
 export type { Codec, CodecDescription } from './types';
 export { CODECS, findCodec, defaultDescription, type CodecInfo } from './registry';
 export { parseCodecString, parseCodecStringExact, formatCodecString, formatCodec, type ParseCodecStringOptions, type ParsedCodecString } from './codec-string';
 export { nativeAddon } from './native';
+export { Resampler, createResampler, RESAMPLER_RATES } from './resampler';
+export { canFuse, type PayloadTranscoder } from './transcoder';
+export { parseOpusFmtp, OPUS_DEFAULT_COMPLEXITY, type OpusFmtp } from './opus-codec';
 
 export interface CreateCodecOptions {
   /** Opus encoder complexity 0-10 (default 5: density over the last bit of quality). */
@@ -25,6 +31,8 @@ const FACTORIES = new Map<string, Factory>([
   ['PCMU', (d) => new G711Codec(d, 'ulaw')],
   ['PCMA', (d) => new G711Codec(d, 'alaw')],
   ['L16', (d) => new L16Codec(d)],
+  ['G722', (d) => new G722Codec(d)],
+  ['opus', (d, o) => new OpusCodec(d, o)],
 ]);
 
 /** Register an implementation (used by this folder's own modules). */
@@ -48,4 +56,12 @@ export function createCodec(desc: CodecDescription, opts: CreateCodecOptions = {
   }
   if (!(desc.ptime > 0)) throw new StrowgerError('CODEC_UNKNOWN', `${info.name}: bad ptime ${desc.ptime}`, { codec: desc.name });
   return f(desc, opts);
+}
+
+/**
+ * A per-direction payload transcoder: the fused native path for PCMU/PCMA/L16/G722 pairs, the
+ * generic Codec path (with opus) otherwise. Source and destination ptime must be equal.
+ */
+export function createPayloadTranscoder(src: CodecDescription, dst: CodecDescription, opts: CreateCodecOptions = {}): PayloadTranscoder {
+  return createPayloadTranscoderWith(src, dst, (d) => createCodec(d, opts));
 }

@@ -29,8 +29,11 @@ export class G711Codec implements Codec {
     } else {
       const e = law === 'ulaw' ? ulawEncode : alawEncode;
       const d = law === 'ulaw' ? ulawDecode : alawDecode;
-      this.enc = (pcm, out) => e(pcm, out, Math.min(pcm.length, out.length));
-      this.dec = (codes, out) => d(codes, out, Math.min(codes.length, out.length));
+      this.enc = (pcm, out) => {
+        if (out.length < pcm.length) throw new TypeError('g711 encode: out is shorter than pcm');
+        return e(pcm, out, pcm.length);
+      };
+      this.dec = (codes, out) => d(codes, out, codes.length);
     }
   }
 
@@ -39,8 +42,9 @@ export class G711Codec implements Codec {
     return this.enc(pcm, out);
   }
 
+  /** Returns 0 (a drop for the caller to count) when out cannot hold the whole payload. */
   decode(payload: Uint8Array, out: Int16Array): number {
-    if (this.closed) return 0;
+    if (this.closed || out.length < payload.length) return 0;
     return this.dec(payload, out);
   }
 
@@ -67,7 +71,8 @@ export class L16Codec implements Codec {
 
   encode(pcm: Int16Array, out: Uint8Array): number {
     if (this.closed) return 0;
-    const n = Math.min(pcm.length, out.length >> 1);
+    if (out.length < pcm.length * 2) throw new TypeError('L16 encode: out is shorter than 2 * pcm.length');
+    const n = pcm.length;
     for (let i = 0, j = 0; i < n; i++, j += 2) {
       const s = pcm[i]!;
       out[j] = (s >> 8) & 0xff;
@@ -76,9 +81,10 @@ export class L16Codec implements Codec {
     return n * 2;
   }
 
+  /** Odd-length payload or out too small for it: 0 (malformed / drop). */
   decode(payload: Uint8Array, out: Int16Array): number {
-    if (this.closed || (payload.length & 1) !== 0) return 0;
-    const n = Math.min(payload.length >> 1, out.length);
+    if (this.closed || (payload.length & 1) !== 0 || out.length < payload.length >> 1) return 0;
+    const n = payload.length >> 1;
     for (let i = 0, j = 0; i < n; i++, j += 2) out[i] = (payload[j]! << 8) | payload[j + 1]!;
     return n;
   }

@@ -38,6 +38,11 @@ export interface Codec {
   decode(payload: Uint8Array, out: Int16Array): number;
   /** Produce a concealment frame for a lost packet (silence if the codec has no PLC). */
   conceal(out: Int16Array): number;
+  /**
+   * Optional (opus with useinbandfec=1): rebuild the lost frame just before `nextPayload` from the
+   * in-band FEC data it carries, then call decode(nextPayload) as usual. Falls back to conceal().
+   */
+  recover?(nextPayload: Uint8Array, out: Int16Array): number;
   /** Idempotent. Releases native/WASM state. */
   close(): void;
 }
