@@ -1,0 +1,304 @@
+/**
+ * SQLite LocationStore (better-sqlite3), the analogue of FreeSWITCH's `sip_registrations` table in
+ * the profile database. Write-through: a REGISTER's changes are committed before applyRegister
+ * resolves, so the registrar answers 200 only once the binding is in the WAL (security.md §4.3).
+ *
+ * - WAL journal; `synchronous` NORMAL by default: a committed transaction survives a process
+ *   crash (kill -9), but the last commits may be lost on power failure. Pass 'FULL' to fsync
+ *   every commit.
+ * - Expiry is stored as absolute wall-clock ms, so a restart sees the true remaining time;
+ *   bindings that expired while the process was down are purged on open (`purgedOnOpen`).
+ * - Every statement is prepared once; applyRegister runs read-plan-write inside one IMMEDIATE
+ *   transaction (RFC 3261 §10.3 step 8: all or nothing).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { realClock, type Clock } from '../../../util/clock';
+import { StrowgerError } from '../../../util/errors';
+import { logger } from '../../../util/logger';
+import { compareBindings, normalizeHost, planRegister } from './register-plan';
+import type { Binding, BindingRefresh, LocationStore, LookupOptions, NewBinding, RegisterOutcome, RegisterRequest } from './types';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS bindings (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  profile       TEXT    NOT NULL,
+  aor_user      TEXT    NOT NULL,
+  aor_host      TEXT    NOT NULL,
+  contact       TEXT    NOT NULL,
+  call_id       TEXT    NOT NULL,
+  cseq          INTEGER NOT NULL,
+  expires_at    INTEGER NOT NULL,
+  q             REAL,
+  transport     TEXT    NOT NULL,
+  received_ip   TEXT    NOT NULL,
+  received_port INTEGER NOT NULL,
+  local_ip      TEXT    NOT NULL,
+  local_port    INTEGER NOT NULL,
+  user_agent    TEXT    NOT NULL,
+  status        TEXT    NOT NULL,
+  nat           INTEGER NOT NULL,
+  route_target  TEXT,
+  auth_username TEXT,
+  auth_realm    TEXT,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bindings_aor ON bindings (aor_user, aor_host);
+CREATE INDEX IF NOT EXISTS bindings_expires ON bindings (expires_at);
+CREATE INDEX IF NOT EXISTS bindings_profile ON bindings (profile);
+`;
+
+/** Column <-> field map, in insert order. */
+const COLUMNS = [
+  ['profile', 'profile'],
+  ['aor_user', 'user'],
+  ['aor_host', 'host'],
+  ['contact', 'contact'],
+  ['call_id', 'callId'],
+  ['cseq', 'cseq'],
+  ['expires_at', 'expiresAt'],
+  ['q', 'q'],
+  ['transport', 'transport'],
+  ['received_ip', 'receivedIp'],
+  ['received_port', 'receivedPort'],
+  ['local_ip', 'localIp'],
+  ['local_port', 'localPort'],
+  ['user_agent', 'userAgent'],
+  ['status', 'status'],
+  ['nat', 'nat'],
+  ['route_target', 'routeTarget'],
+  ['auth_username', 'authUsername'],
+  ['auth_realm', 'authRealm'],
+  ['created_at', 'createdAt'],
+  ['updated_at', 'updatedAt'],
+] as const satisfies ReadonlyArray<readonly [string, keyof Binding]>;
+
+type Row = Record<string, string | number | null>;
+
+function fromRow(r: Row): Binding {
+  return {
+    id: r.id as number,
+    profile: r.profile as string,
+    user: r.aor_user as string,
+    host: r.aor_host as string,
+    contact: r.contact as string,
+    callId: r.call_id as string,
+    cseq: r.cseq as number,
+    expiresAt: r.expires_at as number,
+    q: r.q as number | null,
+    transport: r.transport as string,
+    receivedIp: r.received_ip as string,
+    receivedPort: r.received_port as number,
+    localIp: r.local_ip as string,
+    localPort: r.local_port as number,
+    userAgent: r.user_agent as string,
+    status: r.status as string,
+    nat: r.nat === 1,
+    routeTarget: r.route_target as string | null,
+    authUsername: r.auth_username as string | null,
+    authRealm: r.auth_realm as string | null,
+    createdAt: r.created_at as number,
+    updatedAt: r.updated_at as number,
+  };
+}
+
+function toParams(b: Partial<Binding>): Record<string, string | number | null> {
+  const out: Record<string, string | number | null> = {};
+  for (const [col, field] of COLUMNS) {
+    if (!(field in b)) continue;
+    const v = b[field];
+    out[col] = typeof v === 'boolean' ? (v ? 1 : 0) : v === undefined ? null : (v as string | number | null);
+  }
+  return out;
+}
+
+export interface SqliteLocationStoreOptions {
+  /** Data directory; created when missing. */
+  dir: string;
+  /** File name inside dir. Default `location.db`. */
+  fileName?: string;
+  /** PRAGMA synchronous: 'NORMAL' (default; survives process crashes) or 'FULL' (also power loss). */
+  synchronous?: 'NORMAL' | 'FULL';
+  clock?: Clock;
+}
+
+export class SqliteLocationStore implements LocationStore {
+  /** Bindings found expired (and deleted) when the file was opened. */
+  readonly purgedOnOpen: number;
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly clock: Clock;
+  private closed = false;
+  private readonly st: {
+    insert: Database.Statement;
+    byId: Database.Statement;
+    del: Database.Statement;
+    aor: Database.Statement;
+    aorProfile: Database.Statement;
+    delAor: Database.Statement;
+    delAorProfile: Database.Statement;
+    all: Database.Statement;
+    allProfile: Database.Statement;
+    count: Database.Statement;
+    countProfile: Database.Statement;
+    purge: Database.Statement;
+  };
+  private readonly updateCache = new Map<string, Database.Statement>();
+  private readonly applyTx: (req: RegisterRequest) => RegisterOutcome;
+
+  /** Opens (creating if needed) the store; bindings expired while down are purged. */
+  static open(opts: SqliteLocationStoreOptions): SqliteLocationStore {
+    return new SqliteLocationStore(opts);
+  }
+
+  private constructor(opts: SqliteLocationStoreOptions) {
+    this.clock = opts.clock ?? realClock;
+    try {
+      mkdirSync(opts.dir, { recursive: true });
+      this.path = join(opts.dir, opts.fileName ?? 'location.db');
+      this.db = new Database(this.path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma('busy_timeout = 2000');
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) throw new Error(`schema version ${version} is newer than ${SCHEMA_VERSION}`);
+      this.db.exec(SCHEMA);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    } catch (err) {
+      throw new StrowgerError('LOCATION_STORE', `cannot open location store in ${opts.dir}: ${(err as Error).message}`, { dir: opts.dir });
+    }
+    const cols = COLUMNS.map(([c]) => c);
+    this.st = {
+      insert: this.db.prepare(`INSERT INTO bindings (${cols.join(', ')}) VALUES (${cols.map((c) => '@' + c).join(', ')}) RETURNING *`),
+      byId: this.db.prepare('SELECT * FROM bindings WHERE id = ?'),
+      del: this.db.prepare('DELETE FROM bindings WHERE id = ?'),
+      aor: this.db.prepare('SELECT * FROM bindings WHERE aor_user = ? AND aor_host = ?'),
+      aorProfile: this.db.prepare('SELECT * FROM bindings WHERE aor_user = ? AND aor_host = ? AND profile = ?'),
+      delAor: this.db.prepare('DELETE FROM bindings WHERE aor_user = ? AND aor_host = ?'),
+      delAorProfile: this.db.prepare('DELETE FROM bindings WHERE aor_user = ? AND aor_host = ? AND profile = ?'),
+      all: this.db.prepare('SELECT * FROM bindings ORDER BY id'),
+      allProfile: this.db.prepare('SELECT * FROM bindings WHERE profile = ? ORDER BY id'),
+      count: this.db.prepare('SELECT COUNT(*) AS n FROM bindings').pluck(),
+      countProfile: this.db.prepare('SELECT COUNT(*) AS n FROM bindings WHERE profile = ?').pluck(),
+      purge: this.db.prepare('DELETE FROM bindings WHERE expires_at <= ? RETURNING *'),
+    };
+    this.applyTx = this.db.transaction((req: RegisterRequest) => this.applySync(req)).immediate as unknown as (
+      req: RegisterRequest,
+    ) => RegisterOutcome;
+    this.purgedOnOpen = (this.st.purge.all(this.clock.wallNow()) as Row[]).length;
+    if (this.purgedOnOpen > 0) {
+      logger.child({ mod: 'sofia.location' }).info({ purged: this.purgedOnOpen, path: this.path }, 'purged bindings that expired while down');
+    }
+  }
+
+  private check(): void {
+    if (this.closed) throw new StrowgerError('LOCATION_STORE', 'location store is closed');
+  }
+
+  private wrap<T>(what: string, fn: () => T): T {
+    this.check();
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof StrowgerError) throw err;
+      throw new StrowgerError('LOCATION_STORE', `${what}: ${(err as Error).message}`);
+    }
+  }
+
+  private insertSync(b: NewBinding): Binding {
+    const now = this.clock.wallNow();
+    const row = this.st.insert.get(toParams({ ...b, host: normalizeHost(b.host), createdAt: b.createdAt ?? now, updatedAt: b.updatedAt ?? now })) as Row;
+    return fromRow(row);
+  }
+
+  private updateSync(id: number, patch: BindingRefresh): Binding | undefined {
+    const params = toParams({ ...patch, updatedAt: patch.updatedAt ?? this.clock.wallNow() });
+    const cols = Object.keys(params);
+    const key = cols.join(',');
+    let st = this.updateCache.get(key);
+    if (!st) {
+      st = this.db.prepare(`UPDATE bindings SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id RETURNING *`);
+      this.updateCache.set(key, st);
+    }
+    const row = st.get({ ...params, id }) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  private aorSync(user: string, host: string, profile?: string): Binding[] {
+    const h = normalizeHost(host);
+    const rows = (profile === undefined ? this.st.aor.all(user, h) : this.st.aorProfile.all(user, h, profile)) as Row[];
+    return rows.map(fromRow);
+  }
+
+  private applySync(req: RegisterRequest): RegisterOutcome {
+    const plan = planRegister(this.aorSync(req.user, req.host, req.profile), req);
+    if (!plan.ok) return plan;
+    for (const d of plan.deletes) this.st.del.run(d.id);
+    const refreshed = plan.updates.map((u) => this.updateSync(u.id, u.patch)!);
+    const added = plan.inserts.map((b) => this.insertSync(b));
+    const bindings = this.aorSync(req.user, req.host, req.profile).sort(compareBindings);
+    return { ok: true, bindings, added, refreshed, removed: plan.deletes };
+  }
+
+  async applyRegister(req: RegisterRequest): Promise<RegisterOutcome> {
+    return this.wrap('applyRegister', () => this.applyTx(req));
+  }
+
+  async add(binding: NewBinding): Promise<Binding> {
+    return this.wrap('add', () => this.insertSync(binding));
+  }
+
+  async refresh(id: number, patch: BindingRefresh): Promise<Binding | undefined> {
+    return this.wrap('refresh', () => this.updateSync(id, patch));
+  }
+
+  async remove(id: number): Promise<boolean> {
+    return this.wrap('remove', () => this.st.del.run(id).changes > 0);
+  }
+
+  async removeAor(user: string, host: string, profile?: string): Promise<number> {
+    return this.wrap('removeAor', () => {
+      const h = normalizeHost(host);
+      return (profile === undefined ? this.st.delAor.run(user, h) : this.st.delAorProfile.run(user, h, profile)).changes;
+    });
+  }
+
+  async lookup(user: string, host: string, opts: LookupOptions = {}): Promise<Binding[]> {
+    return this.wrap('lookup', () => {
+      const now = opts.now ?? this.clock.wallNow();
+      return this.aorSync(user, host, opts.profile)
+        .filter((b) => b.expiresAt > now)
+        .sort(compareBindings);
+    });
+  }
+
+  async list(profile?: string): Promise<Binding[]> {
+    return this.wrap('list', () => ((profile === undefined ? this.st.all.all() : this.st.allProfile.all(profile)) as Row[]).map(fromRow));
+  }
+
+  async count(profile?: string): Promise<number> {
+    return this.wrap('count', () => (profile === undefined ? this.st.count.get() : this.st.countProfile.get(profile)) as number);
+  }
+
+  async purgeExpired(now: number): Promise<Binding[]> {
+    return this.wrap('purgeExpired', () => (this.st.purge.all(now) as Row[]).map(fromRow));
+  }
+
+  /** One binding by id (diagnostics). */
+  async get(id: number): Promise<Binding | undefined> {
+    return this.wrap('get', () => {
+      const r = this.st.byId.get(id) as Row | undefined;
+      return r ? fromRow(r) : undefined;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
