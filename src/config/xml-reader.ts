@@ -24,8 +24,22 @@ export function readXml(file: string, text: string, ctx: PreprocessContext): Con
   const stack: Frame[] = [{ node: root, text: '', skip: false }];
   let startLine = 1;
 
+  // saxes reports the position after the tag name's terminator (which may be a newline), so
+  // the element's line is that of the nearest '<' before it (a tag name cannot contain '<').
+  const newlines: number[] = [];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) newlines.push(i);
+  const lineAt = (offset: number): number => {
+    let lo = 0;
+    let hi = newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (newlines[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
   parser.on('opentagstart', () => {
-    startLine = parser.line;
+    startLine = lineAt(text.lastIndexOf('<', parser.position - 1));
   });
   parser.on('opentag', (tag) => {
     const parent = stack[stack.length - 1]!;
