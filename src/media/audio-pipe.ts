@@ -104,6 +104,7 @@ export class DecodePipe {
   private readonly dec: Int16Array;
   private readonly mono: Int16Array;
   private readonly resampler: Resampler | undefined;
+  private readonly resampled: Int16Array;
   private readonly channels: number;
 
   constructor(
@@ -118,6 +119,7 @@ export class DecodePipe {
     this.mono = new Int16Array(MAX_FRAME_SAMPLES);
     const rate = codec.description.sampleRate;
     this.resampler = rate !== targetRate ? provider.createResampler(rate, targetRate) : undefined;
+    this.resampled = new Int16Array(this.resampler ? this.resampler.outputLength(MAX_FRAME_SAMPLES) + 64 : 0);
     // Room for the jitter buffer's worth of audio plus a frame, at the target rate.
     this.fifo = new PcmFifo(Math.ceil((targetRate * 0.12) + targetRate * 0.02 * 4));
   }
@@ -167,9 +169,13 @@ export class DecodePipe {
   }
 
   private pushDecoded(samples: number): void {
-    let mono = downmix(this.dec, samples, this.channels, this.mono);
-    if (this.resampler) mono = this.resampler.process(mono);
-    this.fifo.write(mono);
+    const mono = downmix(this.dec, samples, this.channels, this.mono);
+    if (this.resampler) {
+      const n = this.resampler.process(mono, this.resampled);
+      this.fifo.write(this.resampled, n);
+    } else {
+      this.fifo.write(mono);
+    }
   }
 
   reset(): void {
@@ -178,7 +184,7 @@ export class DecodePipe {
   }
 
   close(): void {
-    this.resampler?.close?.();
+    this.resampler?.close();
   }
 }
 

@@ -20,3 +20,4 @@ export {
   type Resampler,
   type RtpSessionStats,
 } from './types';
+export { defaultCodecs } from './default-codecs';

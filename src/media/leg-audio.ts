@@ -51,6 +51,7 @@ export class LegPlayer {
   private source: L16Source | undefined;
   private resampler: Resampler | undefined;
   private chunk = new Int16Array(0);
+  private resampled = new Int16Array(0);
   private ended = false;
   private done: (() => void) | undefined;
   private closed = false;
@@ -75,9 +76,10 @@ export class LegPlayer {
     if (this.closed) return Promise.resolve();
     this.finish();
     this.source = source;
-    this.resampler?.close?.();
+    this.resampler?.close();
     this.resampler = source.sampleRate !== this.enc.sampleRate ? this.codecs.createResampler(source.sampleRate, this.enc.sampleRate) : undefined;
     this.chunk = new Int16Array(Math.ceil((this.enc.frameSamples * source.sampleRate) / this.enc.sampleRate));
+    this.resampled = new Int16Array(this.resampler ? this.resampler.outputLength(this.chunk.length) + 64 : 0);
     this.fifo.clear();
     this.ended = false;
     const p = new Promise<void>((resolve) => {
@@ -99,7 +101,8 @@ export class LegPlayer {
         break;
       }
       const pcm = this.chunk.subarray(0, n);
-      this.fifo.write(this.resampler ? this.resampler.process(pcm) : pcm);
+      if (this.resampler) this.fifo.write(this.resampled, this.resampler.process(pcm, this.resampled));
+      else this.fifo.write(pcm);
     }
     const have = this.fifo.read(this.frame, need);
     if (have === 0) {
@@ -129,7 +132,7 @@ export class LegPlayer {
     if (this.closed) return;
     this.closed = true;
     this.finish();
-    this.resampler?.close?.();
+    this.resampler?.close();
     this.codec.close();
   }
 }

@@ -416,7 +416,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       const owner = {};
       this.dtmfOwner = owner;
       this.claimSender(owner);
-      const ts = this.sender.timestampAfterGap(this.clock.now(), this.audioClockRate);
+      const frameTs = Math.round((interval * this.audioClockRate) / 1000);
+      const eventStart = this.clock.now();
+      const ts = this.sender.timestampAfterGap(eventStart, this.audioClockRate, frameTs);
       const plan = planDtmfPackets(code, durationMs, interval, this.dtmfClockRate, opts.volume ?? 10);
       let elapsed = 0;
       for (const step of plan) {
@@ -430,6 +432,10 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         this.sendPayload(payload, media.dtmfPt, ts, step.marker, owner);
         this.outStats.dtmfPackets++;
       }
+      // All packets carried the event's start timestamp: re-anchor the stream there, so whoever
+      // sends next continues at start + elapsed time, after the event.
+      this.sender.ts = ts;
+      this.sender.lastSentAt = eventStart;
       this.dtmfOwner = null;
       sent++;
       if (gapMs > 0) await this.sleep(gapMs);

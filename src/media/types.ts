@@ -92,10 +92,13 @@ export interface RtpSessionStats {
 }
 
 /** The codec factory the transcoding parts use; src/codec provides the default. */
+/** Matches src/codec's Resampler: caller-owned output, state carried across calls. */
 export interface Resampler {
-  /** Resample one chunk of mono L16; state carries across calls. */
-  process(input: Int16Array): Int16Array;
-  close?(): void;
+  /** Output samples produced for `inputSamples` input samples (upper bound). */
+  outputLength(inputSamples: number): number;
+  /** Resample one chunk of mono L16 into out; returns samples written. */
+  process(input: Int16Array, out: Int16Array): number;
+  close(): void;
 }
 
 export interface CodecProvider {
