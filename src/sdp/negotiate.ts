@@ -166,11 +166,15 @@ export function pickTelephoneEvent(formats: readonly OfferedFormat[], clockRate:
   return te.find((f) => f.clockRate === clockRate) ?? te.find((f) => f.clockRate === 8000) ?? te[0];
 }
 
-export function remoteMedia(sdp: SessionDescription, m: MediaDescription): RemoteMedia {
+/**
+ * Where the remote wants media. RTCP multiplexing (RFC 5761 §5.1.1) counts only when both sides
+ * said a=rtcp-mux: pass `muxAgreed` (our answers and offers do not include it today).
+ */
+export function remoteMedia(sdp: SessionDescription, m: MediaDescription, muxAgreed = false): RemoteMedia {
   const c = mediaConnection(sdp, m);
   const address = c?.address ?? '0.0.0.0';
   const addrType = c?.addrType ?? 'IP4';
-  const rtcpMux = mediaAttribute(m, 'rtcp-mux') !== undefined;
+  const rtcpMux = muxAgreed && mediaAttribute(m, 'rtcp-mux') !== undefined;
   const rtcpPort = m.rtcp?.port ?? (rtcpMux ? m.port : m.port + 1);
   return { address, addrType, port: m.port, rtcpPort, rtcpAddress: m.rtcp?.connection?.address ?? address, rtcpMux };
 }
@@ -255,7 +259,7 @@ export function negotiate(o: NegotiateOptions): NegotiationResult {
   if (!o.suppressCng) {
     const offeredCn = formats.find((f) => isComfortNoise(f.encoding) && f.clockRate === codec.clockRate && f.pt !== codec.pt);
     if (offeredCn) cnPt = offeredCn.pt;
-    else if (codec.clockRate === 8000 && codec.pt !== 13) cnPt = 13;
+    else if (codec.clockRate === 8000 && codec.pt !== 13 && te?.pt !== 13 && !formats.some((f) => f.pt === 13)) cnPt = 13;
   }
   const remoteDirection = effectiveRemoteDirection(offer, m);
   const direction = intersectDirections(mirrorDirection(remoteDirection), o.localDirection ?? 'sendrecv');

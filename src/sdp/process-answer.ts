@@ -19,6 +19,7 @@ import { effectiveRemoteDirection, remoteHoldInfo } from './hold';
 import type { DtmfPlan } from './local-session';
 import {
   intersectDirections,
+  mediaAttribute,
   mediaDirection,
   mirrorDirection,
   offeredFormats,
@@ -156,7 +157,7 @@ export function processAnswer(o: ProcessAnswerOptions): AnswerResult {
     direction,
     remoteDirection,
     hold: remoteHoldInfo(o.answer, chosen),
-    remote: remoteMedia(o.answer, theirs),
+    remote: remoteMedia(o.answer, theirs, mediaAttribute(ours, 'rtcp-mux') !== undefined),
   };
   if (te) audio.telephoneEvent = { pt: te.pt, clockRate: te.clockRate };
   if (cn) audio.cnPt = cn.pt;

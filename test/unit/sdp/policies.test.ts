@@ -260,6 +260,12 @@ describe('m= lines in the answer (RFC 3264 §6)', () => {
     expect(r.audio.remote).toMatchObject({ address: '192.0.2.10', port: 40000, rtcpPort: 40001 });
   });
 
+  it('a=rtcp-mux in the offer is not agreed (we do not answer it): RTCP stays on port+1', () => {
+    const r = negotiate({ offer: parseSdp(M('0', 'a=rtcp-mux')), localPrefs: [PCMU], policy: 'generous', ...LOCAL });
+    expect(r.ok && r.audio.remote).toMatchObject({ port: 40000, rtcpPort: 40001, rtcpMux: false });
+    expect(r.ok && r.answer.media[0]!.attributes).toEqual([]);
+  });
+
   it('an audio line without a common codec is skipped for a later one', () => {
     const o2 = parseSdp(audioOffer('m=audio 40000 RTP/AVP 111', ['a=rtpmap:111 opus/48000/2']).replace(/\r\n$/, '\r\nm=audio 40010 RTP/AVP 0\r\n'));
     const r = negotiate({ offer: o2, localPrefs: [PCMU], policy: 'generous', ...LOCAL });

@@ -67,6 +67,13 @@ describe('answering telephone-event (§3.4, §3.6)', () => {
   });
 });
 
+it('a peer that maps PT 13 to telephone-event does not get CN on 13 as well', () => {
+  const r = negotiate({ offer: M('0 13', 'a=rtpmap:13 telephone-event/8000'), localPrefs: [PCMU], policy: 'generous', ...LOCAL });
+  expect(r.ok && r.answer.media[0]!.formats).toEqual(['0', '13']);
+  expect(r.ok && r.audio.telephoneEvent).toEqual({ pt: 13, clockRate: 8000 });
+  expect(r.ok && r.audio.cnPt).toBeUndefined();
+});
+
 describe('telephone-event in our offers (§3.5) and collisions (pain point 4)', () => {
   it('an opus PT that collides with rfc2833-pt is moved; te/8000 keeps 101 and opus gets its own te', () => {
     const o = buildOffer({ prefs: [{ ...OPUS, pt: 101 }, PCMU], rfc2833Pt: 101, ...LOCAL });
