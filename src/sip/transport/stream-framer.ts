@@ -27,7 +27,10 @@ const HT = 9;
 const COLON = 58;
 
 export class StreamFramer {
-  private buf: Buffer = Buffer.alloc(0);
+  /** Growable store (capacity doubles: appending is amortised O(n), even 1 byte at a time). */
+  private store: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
   /** Where to resume the CRLFCRLF search in buf (avoids rescanning on every chunk). */
   private searchFrom = 0;
   /** Header section end (index just past CRLFCRLF) and total length, once known. */
@@ -41,21 +44,52 @@ export class StreamFramer {
 
   /** Bytes buffered but not yet framed (a partial message). */
   get pendingBytes(): number {
-    return this.buf.length;
+    return this.end - this.start;
   }
 
   /** True when a partial message is buffered (used to spot stalled senders). */
   get midMessage(): boolean {
-    return this.buf.length > 0;
+    return this.end > this.start;
+  }
+
+  /** The unframed bytes (a view, valid until the next push). */
+  private get buf(): Buffer {
+    return this.store.subarray(this.start, this.end);
+  }
+
+  private append(chunk: Buffer): void {
+    const live = this.end - this.start;
+    if (this.end + chunk.length > this.store.length) {
+      if (live + chunk.length <= this.store.length && this.start > 0) {
+        this.store.copy(this.store, 0, this.start, this.end);
+      } else {
+        const grown = Buffer.allocUnsafe(Math.max(4096, 2 * this.store.length, live + chunk.length));
+        this.store.copy(grown, 0, this.start, this.end);
+        this.store = grown;
+      }
+      this.start = 0;
+      this.end = live;
+    }
+    chunk.copy(this.store, this.end);
+    this.end += chunk.length;
+  }
+
+  private consume(n: number): void {
+    this.start += n;
+    if (this.start >= this.end) {
+      this.start = 0;
+      this.end = 0;
+    }
   }
 
   push(chunk: Buffer): FramerOutput[] {
     const out: FramerOutput[] = [];
     if (this.failed) return out;
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.append(chunk);
     for (let guard = 0; guard < 100_000; guard++) {
       if (!this.step(out)) break;
     }
+    if (this.end === this.start && this.store.length > 65_536) this.store = Buffer.alloc(0); // give memory back
     return out;
   }
 
@@ -89,21 +123,22 @@ export class StreamFramer {
     if (this.buf.length < this.total) return false;
     // Copy: the message outlives this buffer, and subarray would pin the whole chunk.
     out.push({ kind: 'message', data: Buffer.from(this.buf.subarray(0, this.total)) });
-    this.buf = this.buf.subarray(this.total);
+    this.consume(this.total);
     this.headEnd = -1;
     this.total = -1;
     this.searchFrom = 0;
-    return this.buf.length > 0;
+    return this.end > this.start;
   }
 
   /** RFC 3261 §7.5 / RFC 5626 §3.5.1. Returns false when only (partial) CRLFs are buffered. */
   private skipLeadingCrlf(out: FramerOutput[]): boolean {
+    const buf = this.buf;
     let i = 0;
-    while (i < this.buf.length) {
-      const c = this.buf[i]!;
+    while (i < buf.length) {
+      const c = buf[i]!;
       if (c === CR) {
-        if (i + 1 >= this.buf.length) break; // lone CR: wait for its LF
-        if (this.buf[i + 1] !== LF) break; // not a CRLF: let the parser judge the start line
+        if (i + 1 >= buf.length) break; // lone CR: wait for its LF
+        if (buf[i + 1] !== LF) break; // not a CRLF: let the parser judge the start line
         i += 2;
         this.crlfRun++;
         if (this.crlfRun === 2) {
@@ -119,8 +154,9 @@ export class StreamFramer {
       }
       break;
     }
-    if (i > 0) this.buf = this.buf.subarray(i);
-    if (this.buf.length === 0 || (this.buf.length === 1 && this.buf[0] === CR)) return false;
+    if (i > 0) this.consume(i);
+    const left = this.end - this.start;
+    if (left === 0 || (left === 1 && this.store[this.start] === CR)) return false;
     this.crlfRun = 0;
     return true;
   }
@@ -128,7 +164,9 @@ export class StreamFramer {
   private fail(out: FramerOutput[], reason: string, head: Buffer, oversize = false): void {
     this.failed = true;
     out.push({ kind: 'error', reason, head: Buffer.from(head), oversize });
-    this.buf = Buffer.alloc(0);
+    this.store = Buffer.alloc(0);
+    this.start = 0;
+    this.end = 0;
   }
 }
 
