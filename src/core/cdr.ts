@@ -1,0 +1,174 @@
+/**
+ * Call detail records: one per leg when it reaches CS_REPORTING, appended to `cdr.jsonl` (one JSON
+ * object per line) and `Master.csv` (FreeSWITCH mod_cdr_csv default template columns, then ours).
+ *
+ * Durability: each record is one synchronous write(2) on a file opened in append mode, so a record
+ * that was reported is in the kernel before hangup processing continues (optionally fsync'd). A
+ * failed write is counted and logged; it never throws into the hangup path.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { logger, type Logger } from '../util/logger';
+import type { Channel } from './channel';
+import { computeDurations } from './timestamps';
+
+export interface CdrRecord {
+  uuid: string;
+  other_leg_uuid: string;
+  direction: string;
+  channel_name: string;
+  caller_id_name: string;
+  caller_id_number: string;
+  destination_number: string;
+  context: string;
+  network_addr: string;
+  start_stamp: string;
+  answer_stamp: string;
+  end_stamp: string;
+  start_epoch: number;
+  answer_epoch: number;
+  end_epoch: number;
+  duration: number;
+  billsec: number;
+  hangup_cause: string;
+  read_codec: string;
+  write_codec: string;
+  other_read_codec: string;
+  other_write_codec: string;
+  sip_call_id: string;
+  accountcode: string;
+}
+
+/** Master.csv column order: FreeSWITCH's default template (15 columns), then our additions. */
+export const CSV_COLUMNS: readonly (keyof CdrRecord)[] = [
+  'caller_id_name',
+  'caller_id_number',
+  'destination_number',
+  'context',
+  'start_stamp',
+  'answer_stamp',
+  'end_stamp',
+  'duration',
+  'billsec',
+  'hangup_cause',
+  'uuid',
+  'other_leg_uuid',
+  'accountcode',
+  'read_codec',
+  'write_codec',
+  'direction',
+  'sip_call_id',
+  'other_read_codec',
+  'other_write_codec',
+];
+
+export function buildCdrRecord(ch: Channel): CdrRecord {
+  const v = (n: string): string => ch.getLocalVariable(n) ?? '';
+  const d = computeDurations(ch);
+  const epoch = (ms: number): number => (ms ? Math.floor(ms / 1000) : 0);
+  return {
+    uuid: ch.uuid,
+    other_leg_uuid: v('last_bridge_to') || v('bridge_to') || v('originating_leg_uuid'),
+    direction: ch.direction,
+    channel_name: ch.name,
+    caller_id_name: ch.profile.caller_id_name,
+    caller_id_number: ch.profile.caller_id_number,
+    destination_number: ch.profile.destination_number,
+    context: ch.profile.context,
+    network_addr: ch.profile.network_addr,
+    start_stamp: v('start_stamp'),
+    answer_stamp: v('answer_stamp'),
+    end_stamp: v('end_stamp'),
+    start_epoch: epoch(ch.times.created),
+    answer_epoch: epoch(ch.times.answered),
+    end_epoch: epoch(ch.times.hungup),
+    duration: d.duration,
+    billsec: d.billsec,
+    hangup_cause: ch.hangupCause ?? '',
+    read_codec: v('read_codec'),
+    write_codec: v('write_codec'),
+    other_read_codec: v('other_leg_read_codec'),
+    other_write_codec: v('other_leg_write_codec'),
+    sip_call_id: v('sip_call_id'),
+    accountcode: v('accountcode'),
+  };
+}
+
+/** One CSV field: quoted, quotes doubled (RFC 4180), CR/LF replaced so a record stays one line. */
+export function csvField(value: string | number): string {
+  let s = String(value);
+  let clean = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    clean += c === '\r' || c === '\n' ? ' ' : c === '"' ? '""' : c;
+  }
+  s = clean;
+  return `"${s}"`;
+}
+
+export function cdrCsvLine(r: CdrRecord): string {
+  return CSV_COLUMNS.map((k) => csvField(r[k])).join(',') + '\n';
+}
+
+export interface CdrWriterOptions {
+  /** Directory for cdr.jsonl and Master.csv (created if missing). */
+  dir: string;
+  jsonFile?: string;
+  csvFile?: string;
+  /** fsync after each record (survives power loss, costs a disk flush per leg). Default false. */
+  fsync?: boolean;
+  log?: Logger;
+}
+
+export class CdrWriter {
+  private jsonFd: number | undefined;
+  private csvFd: number | undefined;
+  private closed = false;
+  private readonly log: Logger;
+  readonly jsonPath: string;
+  readonly csvPath: string;
+  /** Records written / failed writes. */
+  written = 0;
+  errors = 0;
+
+  constructor(private readonly opts: CdrWriterOptions) {
+    this.log = (opts.log ?? logger).child({ mod: 'core.cdr' });
+    mkdirSync(opts.dir, { recursive: true });
+    this.jsonPath = join(opts.dir, opts.jsonFile ?? 'cdr.jsonl');
+    this.csvPath = join(opts.dir, opts.csvFile ?? 'Master.csv');
+    this.jsonFd = openSync(this.jsonPath, 'a');
+    this.csvFd = openSync(this.csvPath, 'a');
+  }
+
+  write(ch: Channel): void {
+    if (this.closed) return;
+    const record = buildCdrRecord(ch);
+    try {
+      writeSync(this.jsonFd!, JSON.stringify(record) + '\n');
+      writeSync(this.csvFd!, cdrCsvLine(record));
+      if (this.opts.fsync) {
+        fsyncSync(this.jsonFd!);
+        fsyncSync(this.csvFd!);
+      }
+      this.written++;
+    } catch (err) {
+      this.errors++;
+      this.log.error({ err, uuid: ch.uuid }, 'CDR write failed');
+    }
+  }
+
+  /** Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fd of [this.jsonFd, this.csvFd]) {
+      if (fd === undefined) continue;
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    }
+    this.jsonFd = this.csvFd = undefined;
+  }
+}

@@ -1,0 +1,404 @@
+/**
+ * A call leg (FreeSWITCH switch_channel_t + the parts of switch_core_session_t we need).
+ *
+ * Calls go down: answer()/preAnswer()/ringReady()/hangup() ask the driver (endpoint) to signal.
+ * Callbacks come up: the endpoint reports markRinging()/markPreAnswered()/markAnswered(),
+ * hangup(cause) for a remote hangup, and receiveDtmf().
+ *
+ * Life cycle (channel-state.ts): CS_NEW -> CS_INIT -> ... -> CS_HANGUP -> CS_REPORTING ->
+ * CS_DESTROY. hangup() is idempotent; REPORTING/DESTROY run once every activity registered with
+ * holdActivity() (the executing dialplan) has settled, or after finalizeGraceMs.
+ */
+import { StrowgerError } from '../util/errors';
+import { TypedEmitter } from '../util/events';
+import type { Logger } from '../util/logger';
+import type { Clock, TimerHandle } from '../util/clock';
+import { newCallerProfile, isCallerProfileField, type CallerProfile } from './caller-profile';
+import { causeToNumber, type HangupCause } from './causes';
+import { canTransition, isHungUpState, type AnswerState, type CallState, type ChannelState } from './channel-state';
+import type { CoreEventName } from './event-bus';
+import type { MediaHandle } from './media-handle';
+import type { CallDirection, ChannelDriver } from './types';
+
+/** Wall-clock milliseconds; 0 = not happened. */
+export interface ChannelTimes {
+  created: number;
+  profileCreated: number;
+  progress: number;
+  progressMedia: number;
+  answered: number;
+  hungup: number;
+  transfer: number;
+  bridged: number;
+}
+
+/** Local events used by the core's own machinery (originate, bridge); the bus carries FS events. */
+export interface ChannelLocalEvents {
+  state: [ChannelState, ChannelState];
+  callstate: [CallState, CallState];
+  progress: [];
+  progressMedia: [];
+  answer: [];
+  hangup: [HangupCause];
+  destroy: [];
+  dtmf: [string, number];
+  [key: string]: unknown[];
+}
+
+/** What the Core provides to its channels. */
+export interface ChannelHost {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Max wait for activities to settle after hangup before REPORTING anyway. */
+  readonly finalizeGraceMs: number;
+  getGlobal(name: string): string | undefined;
+  fireChannelEvent(channel: Channel, name: CoreEventName, extra?: [string, string][], body?: string): void;
+  /** CS_REPORTING: timestamps are set; write the CDR. */
+  onReporting(channel: Channel): void;
+  /** CS_DESTROY reached: forget the channel. */
+  onDestroy(channel: Channel): void;
+}
+
+export interface ChannelInit {
+  uuid: string;
+  name: string;
+  direction: CallDirection;
+  profile?: Partial<CallerProfile>;
+  driver?: ChannelDriver;
+  variables?: Record<string, string>;
+}
+
+/** A driver for channels that have no endpoint behind them (tests, API-originated shells). */
+export const NULL_DRIVER: ChannelDriver = {
+  answer: async () => {},
+  preAnswer: async () => {},
+  ringReady: async () => {},
+  hangup: () => {},
+  media: () => undefined,
+};
+
+function callStateAnswer(cs: CallState, answered: boolean, early: boolean, hung: boolean): AnswerState {
+  if (hung || cs === 'HANGUP') return 'hangup';
+  if (answered) return 'answered';
+  if (early) return 'early';
+  return 'ringing';
+}
+
+export class Channel {
+  readonly uuid: string;
+  readonly direction: CallDirection;
+  name: string;
+  readonly profile: CallerProfile;
+  /** The profile as the channel was created (show channels initial_* columns). */
+  readonly initialProfile: Readonly<CallerProfile>;
+  driver: ChannelDriver;
+  readonly times: ChannelTimes;
+  readonly local = new TypedEmitter<ChannelLocalEvents>();
+  readonly log: Logger;
+  /** Resolves when the channel reached CS_DESTROY. */
+  readonly destroyed: Promise<void>;
+  hangupCause: HangupCause | undefined;
+  /** uuid of the channel this one is bridged to (set by the bridge). */
+  bridgedTo: string | undefined;
+  /** Name of the app currently executing, for `show channels` (application column). */
+  currentApp: { app: string; data: string } | undefined;
+
+  private _state: ChannelState = 'CS_NEW';
+  private _callState: CallState = 'DOWN';
+  private readonly vars = new Map<string, string>();
+  private readonly hangupController = new AbortController();
+  private readonly activities = new Set<Promise<unknown>>();
+  private resolveDestroyed!: () => void;
+  private finalizing = false;
+  private graceTimer: TimerHandle | undefined;
+
+  constructor(
+    private readonly host: ChannelHost,
+    init: ChannelInit,
+  ) {
+    this.uuid = init.uuid;
+    this.direction = init.direction;
+    this.name = init.name;
+    this.driver = init.driver ?? NULL_DRIVER;
+    const now = host.clock.wallNow();
+    this.times = { created: now, profileCreated: now, progress: 0, progressMedia: 0, answered: 0, hungup: 0, transfer: 0, bridged: 0 };
+    this.profile = newCallerProfile({ ...init.profile, uuid: this.uuid, chan_name: init.name });
+    this.initialProfile = { ...this.profile };
+    this.log = host.logger.child({ uuid: this.uuid });
+    this.destroyed = new Promise((r) => (this.resolveDestroyed = r));
+    for (const [k, v] of Object.entries(init.variables ?? {})) this.vars.set(k, v);
+  }
+
+  // ---------------------------------------------------------------- state
+
+  get state(): ChannelState {
+    return this._state;
+  }
+  get callState(): CallState {
+    return this._callState;
+  }
+  get answered(): boolean {
+    return this.times.answered > 0;
+  }
+  get earlyMedia(): boolean {
+    return this.times.progressMedia > 0;
+  }
+  get ringing(): boolean {
+    return this.times.progress > 0;
+  }
+  get answerState(): AnswerState {
+    return callStateAnswer(this._callState, this.answered, this.earlyMedia, isHungUpState(this._state));
+  }
+  /** Up = not yet hung up. */
+  get up(): boolean {
+    return !isHungUpState(this._state);
+  }
+  /** Aborted when the channel hangs up (reason: the cause). */
+  get signal(): AbortSignal {
+    return this.hangupController.signal;
+  }
+
+  /** Move through the state machine; an illegal transition is a programming error (typed throw). */
+  setState(to: ChannelState): void {
+    const from = this._state;
+    if (!canTransition(from, to)) {
+      throw new StrowgerError('CHANNEL_STATE', `illegal channel state transition ${from} -> ${to}`, { uuid: this.uuid });
+    }
+    this._state = to;
+    this.log.debug({ from, to }, 'channel state');
+    this.host.fireChannelEvent(this, 'CHANNEL_STATE');
+    this.local.emit('state', from, to);
+  }
+
+  setCallState(to: CallState): void {
+    const from = this._callState;
+    if (from === to) return;
+    this._callState = to;
+    this.host.fireChannelEvent(this, 'CHANNEL_CALLSTATE', [['Original-Channel-Call-State', from]]);
+    this.local.emit('callstate', from, to);
+  }
+
+  // ---------------------------------------------------------------- variables
+
+  /** Channel variable, else caller-profile field, else global variable (FreeSWITCH lookup order). */
+  getVariable(name: string): string | undefined {
+    const v = this.vars.get(name);
+    if (v !== undefined) return v;
+    if (isCallerProfileField(name)) return this.profile[name];
+    if (name === 'uuid') return this.uuid;
+    return this.host.getGlobal(name);
+  }
+
+  /** Only the channel's own variables. */
+  getLocalVariable(name: string): string | undefined {
+    return this.vars.get(name);
+  }
+
+  /** Set (or with undefined/'' unset) a channel variable. */
+  setVariable(name: string, value: string | undefined | null): void {
+    if (value === undefined || value === null || value === '') this.vars.delete(name);
+    else this.vars.set(name, value);
+  }
+
+  variables(): IterableIterator<[string, string]> {
+    return this.vars.entries();
+  }
+
+  /**
+   * `export` semantics (freeswitch-behaviour.md §6.1): set locally (unless `nolocal:`), and add the
+   * name to `export_vars` so originate copies it to B legs.
+   */
+  exportVariable(rawName: string, value: string | undefined): void {
+    let name = rawName;
+    let local = true;
+    if (name.toLowerCase().startsWith('nolocal:')) {
+      name = name.slice(8);
+      local = false;
+    } else if (name.toLowerCase().startsWith('_nolocal_')) {
+      name = name.slice(9);
+      local = false;
+    }
+    if (!name) return;
+    if (local) this.setVariable(name, value);
+    else this.setVariable(`nolocal:${name}`, value);
+    const list = (this.vars.get('export_vars') ?? '').split(',').filter((s) => s !== '');
+    if (!list.includes(name)) list.push(name);
+    this.vars.set('export_vars', list.join(','));
+  }
+
+  /** Variables to copy to a leg originated from this channel (export_vars, incl. nolocal:). */
+  exportedVariables(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of (this.vars.get('export_vars') ?? '').split(',')) {
+      const n = name.trim();
+      if (!n) continue;
+      const v = this.vars.get(n) ?? this.vars.get(`nolocal:${n}`);
+      if (v !== undefined) out[n] = v;
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- calls going down
+
+  private requireUp(op: string): void {
+    if (!this.up) throw new StrowgerError('CHANNEL_STATE', `${op} on a hung-up channel`, { uuid: this.uuid, state: this._state });
+  }
+
+  /** Answer (200 OK). Idempotent; throws CHANNEL_STATE on a hung-up channel. */
+  async answer(): Promise<void> {
+    this.requireUp('answer');
+    if (this.answered) return;
+    await this.driver.answer();
+    this.markAnswered();
+  }
+
+  /** Early media (183). No-op once answered or already early. */
+  async preAnswer(): Promise<void> {
+    this.requireUp('pre_answer');
+    if (this.answered || this.earlyMedia) return;
+    await this.driver.preAnswer();
+    this.markPreAnswered();
+  }
+
+  /** Ringing (180). No-op once answered or early. */
+  async ringReady(): Promise<void> {
+    this.requireUp('ring_ready');
+    if (this.answered || this.earlyMedia || this.ringing) return;
+    await this.driver.ringReady();
+    this.markRinging();
+  }
+
+  async respond(status: number, reason?: string, headers?: Record<string, string>): Promise<void> {
+    this.requireUp('respond');
+    if (!this.driver.respond) throw new StrowgerError('CHANNEL_STATE', 'endpoint cannot respond', { uuid: this.uuid });
+    await this.driver.respond(status, reason, headers);
+  }
+
+  async redirect(contacts: string[]): Promise<void> {
+    this.requireUp('redirect');
+    if (this.answered) throw new StrowgerError('CHANNEL_STATE', 'Too late for redirecting', { uuid: this.uuid });
+    if (!this.driver.redirect) throw new StrowgerError('CHANNEL_STATE', 'endpoint cannot redirect', { uuid: this.uuid });
+    await this.driver.redirect(contacts);
+  }
+
+  sendDtmf(digits: string, durationMs = 100): boolean {
+    if (!this.up || !this.driver.sendDtmf) return false;
+    this.driver.sendDtmf(digits, durationMs);
+    return true;
+  }
+
+  media(): MediaHandle | undefined {
+    return this.up ? this.driver.media() : undefined;
+  }
+
+  /**
+   * Hang up with `cause` (default NORMAL_CLEARING). Idempotent: the first cause wins. Used both by
+   * the core/apps and by the endpoint reporting a remote hangup.
+   */
+  hangup(cause: HangupCause = 'NORMAL_CLEARING'): void {
+    if (!this.up) return;
+    this.hangupCause = cause;
+    this.times.hungup = this.host.clock.wallNow();
+    this.vars.set('hangup_cause', cause);
+    const q850 = causeToNumber(cause);
+    if (q850 <= 127) this.vars.set('hangup_cause_q850', String(q850));
+    this.log.info({ cause, name: this.name }, 'hangup');
+    // FreeSWITCH switch_channel_perform_hangup: callstate HANGUP, CHANNEL_HANGUP, then the state.
+    const from = this._state;
+    this._state = 'CS_HANGUP';
+    this.setCallState('HANGUP');
+    this.host.fireChannelEvent(this, 'CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
+    this.host.fireChannelEvent(this, 'CHANNEL_STATE');
+    this.local.emit('state', from, 'CS_HANGUP');
+    this.hangupController.abort(cause);
+    try {
+      this.driver.hangup(cause);
+    } catch (err) {
+      this.log.error({ err }, 'driver hangup threw');
+    }
+    this.local.emit('hangup', cause);
+    this.scheduleFinalize();
+  }
+
+  // ---------------------------------------------------------------- callbacks coming up
+
+  markDialing(): void {
+    if (this.up && this._callState === 'DOWN') this.setCallState('DIALING');
+  }
+
+  markRinging(): void {
+    if (!this.up || this.answered || this.ringing) return;
+    this.times.progress = this.host.clock.wallNow();
+    if (!this.earlyMedia) this.setCallState('RINGING');
+    this.host.fireChannelEvent(this, 'CHANNEL_PROGRESS');
+    this.local.emit('progress');
+  }
+
+  markPreAnswered(): void {
+    if (!this.up || this.answered || this.earlyMedia) return;
+    this.times.progressMedia = this.host.clock.wallNow();
+    this.setCallState('EARLY');
+    this.host.fireChannelEvent(this, 'CHANNEL_PROGRESS_MEDIA');
+    this.local.emit('progressMedia');
+  }
+
+  markAnswered(): void {
+    if (!this.up || this.answered) return;
+    this.times.answered = this.host.clock.wallNow();
+    this.setCallState('ACTIVE');
+    this.host.fireChannelEvent(this, 'CHANNEL_ANSWER');
+    this.local.emit('answer');
+  }
+
+  receiveDtmf(digit: string, durationMs: number, source = 'ENDPOINT'): void {
+    if (!this.up) return;
+    this.host.fireChannelEvent(this, 'DTMF', [
+      ['DTMF-Digit', digit],
+      ['DTMF-Duration', String(Math.round(durationMs * 8))],
+      ['DTMF-Source', source],
+    ]);
+    this.local.emit('dtmf', digit, durationMs);
+  }
+
+  // ---------------------------------------------------------------- end of life
+
+  /** Keep the channel from reaching CS_REPORTING until `p` settles (the running dialplan). */
+  holdActivity(p: Promise<unknown>): void {
+    this.activities.add(p);
+    const done = (): void => {
+      this.activities.delete(p);
+      if (this.finalizing && this.activities.size === 0) this.finalize();
+    };
+    p.then(done, done);
+  }
+
+  private scheduleFinalize(): void {
+    this.finalizing = true;
+    if (this.activities.size === 0) {
+      queueMicrotask(() => this.finalize());
+      return;
+    }
+    this.graceTimer = this.host.clock.setTimeout(() => {
+      this.log.warn({ pending: this.activities.size }, 'activity did not settle after hangup; reporting anyway');
+      this.finalize();
+    }, this.host.finalizeGraceMs);
+  }
+
+  private finalize(): void {
+    if (this._state !== 'CS_HANGUP') return;
+    this.graceTimer?.cancel();
+    this.setState('CS_REPORTING');
+    try {
+      this.host.onReporting(this);
+    } catch (err) {
+      this.log.error({ err }, 'reporting failed');
+    }
+    this.host.fireChannelEvent(this, 'CHANNEL_HANGUP_COMPLETE', [['Hangup-Cause', this.hangupCause ?? 'NONE']]);
+    this.setState('CS_DESTROY');
+    this.host.fireChannelEvent(this, 'CHANNEL_DESTROY');
+    this.local.emit('destroy');
+    this.host.onDestroy(this);
+    this.local.removeAllListeners();
+    this.resolveDestroyed();
+  }
+}

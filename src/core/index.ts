@@ -1,0 +1,22 @@
+/** Public surface of the call core. */
+export * from './bridge';
+export * from './caller-profile';
+export * from './causes';
+export * from './cdr';
+export * from './channel';
+export * from './channel-state';
+export * from './core';
+export * from './dial-string';
+export * from './event-bus';
+export * from './event-headers';
+export * from './expand';
+export * from './media-handle';
+export { originate, dialStatusFor, isTrue, type OriginateOptions, type OriginateResult } from './originate';
+export * from './registries';
+export { applyTransferFields, type Interrupt } from './session';
+export * from './show';
+export * from './timestamps';
+export * from './types';
+export { errorEndpoint } from './error-endpoint';
+export { coreApis, registerCoreApis, splitArgs, parseAppSpec } from './core-apis';
+export { FS_COMPAT_VERSION } from './version';
