@@ -76,8 +76,8 @@ export function isToken(s: string, maxLen = 256): boolean {
   if (s.length === 0 || s.length > maxLen) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    const alnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-    if (!alnum && !TOKEN_PUNCT.includes(s[i]!)) return false;
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) continue;
+    if (c > 0x7e || TOKEN_PUNCT.indexOf(s[i]!) < 0) return false;
   }
   return true;
 }

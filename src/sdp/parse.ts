@@ -405,20 +405,22 @@ class Parser {
 
   private rtpmap(v: string, m: MediaDescription): void {
     // a=rtpmap:<payload type> <encoding name>/<clock rate>[/<encoding parameters>]
-    const w = splitWords(v, 2);
-    if (!w || w.length !== 2) return this.ignore('malformed a=rtpmap');
-    const pt = parseUint(w[0]!, 3, 127);
-    const parts = w[1]!.split('/', 4);
-    if (pt === undefined || parts.length < 2 || parts.length > 3) return this.ignore('malformed a=rtpmap');
-    const encoding = parts[0]!;
-    const clockRate = parseUint(parts[1]!, 10, 0x7fffffff);
+    const sp = v.indexOf(' ');
+    if (sp <= 0) return this.ignore('malformed a=rtpmap');
+    const pt = parseUint(v.slice(0, sp), 3, 127);
+    const rest = v.slice(sp + 1).trim();
+    const s1 = rest.indexOf('/');
+    if (pt === undefined || s1 <= 0) return this.ignore('malformed a=rtpmap');
+    const s2 = rest.indexOf('/', s1 + 1);
+    const encoding = rest.slice(0, s1);
+    const clockRate = parseUint(s2 < 0 ? rest.slice(s1 + 1) : rest.slice(s1 + 1, s2), 10, 0x7fffffff);
     if (!isToken(encoding, 64) || !clockRate) return this.ignore('malformed a=rtpmap');
     let channels: number | undefined;
-    if (parts.length === 3) {
-      channels = parseUint(parts[2]!, 3, 255);
+    if (s2 >= 0) {
+      channels = parseUint(rest.slice(s2 + 1), 3, 255);
       if (!channels) return this.ignore('malformed a=rtpmap channels');
     }
-    if (m.rtpmaps.some((r) => r.pt === pt)) return this.ignore(`duplicate a=rtpmap for ${pt}`);
+    for (const r of m.rtpmaps) if (r.pt === pt) return this.ignore(`duplicate a=rtpmap for ${pt}`);
     m.rtpmaps.push(channels === undefined ? { pt, encoding, clockRate } : { pt, encoding, clockRate, channels });
   }
 
