@@ -158,7 +158,7 @@ export class JsonToConfig {
     if (v.kind === 'object') {
       for (const e of v.entries) {
         const p = this.node(child, e.line);
-        p.attrs.name = e.key;
+        p.attrs.name = this.expand(e.key, e.line);
         const s = scalarText(e.value);
         if (s !== undefined) {
           p.attrs.value = this.expand(s, e.line);
