@@ -148,7 +148,7 @@ function describeFormats(fs: readonly OfferedFormat[]): string {
 }
 
 /** Payload map: one entry per remote PT, best first. */
-function uniqueByPt(cs: readonly NegotiatedCodec[]): NegotiatedCodec[] {
+export function uniqueByPt(cs: readonly NegotiatedCodec[]): NegotiatedCodec[] {
   const seen = new Set<number>();
   const out: NegotiatedCodec[] = [];
   for (const c of cs) {

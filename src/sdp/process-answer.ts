@@ -34,6 +34,7 @@ import {
   type MediaLineOutcome,
   type NegotiatedAudio,
   type NegotiationFailure,
+  uniqueByPt,
 } from './negotiate';
 import { defaultPtime, isComfortNoise, isOpus, isTelephoneEvent, sameName } from './static-payloads';
 import type { MediaDescription, SessionDescription } from './types';
@@ -148,11 +149,10 @@ export function processAnswer(o: ProcessAnswerOptions): AnswerResult {
   const remoteDirection = effectiveRemoteDirection(o.answer, theirs);
   const direction = intersectDirections(mirrorDirection(remoteDirection), mediaDirection(o.offer, ours));
   const cn = offeredFormats(theirs).find((f) => isComfortNoise(f.encoding) && f.pt !== codec.pt);
-  const seen = new Set<number>();
   const audio: NegotiatedAudio = {
     mediaIndex: chosen,
     codec,
-    payloadMap: codecs.filter((c) => !seen.has(c.pt) && seen.add(c.pt) !== undefined),
+    payloadMap: uniqueByPt(codecs),
     dtmf: plan,
     direction,
     remoteDirection,
