@@ -152,6 +152,11 @@ describe('preprocessor', () => {
     expect(e.message).toMatch(/dialplan\/bad\.xml:4:\d+: unexpected close tag/);
   });
 
+  it('never resolves external entities (no XXE)', () => {
+    const conf = makeConf({ 'dialplan/x.xml': '<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<context name="&e;"/>' });
+    expect(catchConfigError(() => load(conf)).message).toMatch(/x\.xml:2:\d+: undefined entity/);
+  });
+
   it('a missing conf folder is CONFIG_NOT_FOUND', () => {
     expect(catchConfigError(() => load('/nonexistent/strowger-conf')).code).toBe('CONFIG_NOT_FOUND');
   });
