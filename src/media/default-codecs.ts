@@ -1,9 +1,8 @@
 /**
- * The CodecProvider backed by src/codec (G.711, G.722, L16, opus as registered there, and the
- * native resampler). Kept in its own module so the rest of media/ can be tested with fakes.
+ * The CodecProvider backed by src/codec (G.711, G.722, L16, opus and the native resampler). Kept
+ * in its own module so the rest of media/ can be tested with fakes.
  */
-import { createCodec } from '../codec';
-import { createResampler } from '../codec/resampler';
+import { createCodec, createResampler } from '../codec';
 import type { CodecProvider } from './types';
 
 export const defaultCodecs: CodecProvider = {

@@ -92,6 +92,7 @@ export class LegPlayer {
   private readonly tick = (now: number, missed: number): void => {
     const src = this.source;
     if (!src) return;
+    // After a stall of ours, playback pauses (the timeline skips, the file does not).
     if (missed > 0) this.enc.skip(missed, now);
     const need = this.frame.length;
     while (!this.ended && this.fifo.length < need) {
@@ -178,17 +179,20 @@ export class LegCapture {
     this.pipe.put(extSeq, pkt.subarray(hdr.payloadOffset, hdr.payloadOffset + hdr.payloadLength));
   };
 
-  private readonly tick = (): void => {
-    const n = this.pipe.read(this.frame, this.frame.length);
-    if (n === 0) {
-      if (!this.opts.emitSilence) return;
-      this.frame.fill(0);
-    }
-    this.frames++;
-    try {
-      this.onFrame(this.frame, this.sampleRate);
-    } catch (err) {
-      logger.error({ err }, 'capture frame listener threw');
+  private readonly tick = (_now: number, missed: number): void => {
+    // A recording must not lose audio to our own stalls: catch up on missed frames (no wire here).
+    for (let i = 0; i <= missed && !this.closed; i++) {
+      const n = this.pipe.read(this.frame, this.frame.length);
+      if (n === 0) {
+        if (!this.opts.emitSilence) continue;
+        this.frame.fill(0);
+      }
+      this.frames++;
+      try {
+        this.onFrame(this.frame, this.sampleRate);
+      } catch (err) {
+        logger.error({ err }, 'capture frame listener threw');
+      }
     }
   };
 

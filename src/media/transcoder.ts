@@ -119,7 +119,14 @@ export class TranscodePath {
 
   private readonly tick = (now: number, missed: number): void => {
     if (this.closed) return;
-    if (missed > 0) this.encode.skip(missed, now);
+    if (missed > 0) {
+      // We stalled (event loop blocked) for `missed` frame times. Their input has piled up in the
+      // jitter buffer; play it late in a burst and the far end gets a burst, keep it and the delay
+      // grows. Instead the stalled time is lost on both sides: skip it on the output timeline and
+      // discard as much input, so cadence and delay stay what they were.
+      this.encode.skip(missed, now);
+      for (let i = 0; i < missed; i++) this.decode.read(this.frame, this.frame.length);
+    }
     const n = this.decode.read(this.frame, this.frame.length);
     if (n > 0) {
       this.encode.send(this.frame, now);
