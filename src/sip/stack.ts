@@ -85,6 +85,7 @@ export interface StackCounters {
   clientTransactions: number;
   serverTransactionsCreated: number;
   clientTransactionsCreated: number;
+  acksMatched: number;
   cancelsMatched: number;
   cancelsUnmatched: number;
   strayResponses: number;
@@ -302,6 +303,7 @@ export class SipStack {
       clientTransactions: this.transactions.liveClient,
       serverTransactionsCreated: x.serverCreated,
       clientTransactionsCreated: x.clientCreated,
+      acksMatched: x.acksMatched,
       cancelsMatched: x.cancelsMatched,
       cancelsUnmatched: x.cancelsUnmatched,
       strayResponses: x.strayResponses,

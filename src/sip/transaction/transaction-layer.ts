@@ -51,6 +51,8 @@ export interface TransactionLayerCounters {
   retransmissionsAbsorbed: number;
   /** Retransmissions we sent (timers A, E, G, or a resend of the last response). */
   retransmissionsSent: number;
+  /** ACKs that matched an INVITE server transaction (non-2xx ACKs, or RFC 6026 Accepted). */
+  acksMatched: number;
   cancelsMatched: number;
   cancelsUnmatched: number;
   strayResponses: number;
@@ -76,6 +78,7 @@ export class TransactionLayer {
     clientCreated: 0,
     retransmissionsAbsorbed: 0,
     retransmissionsSent: 0,
+    acksMatched: 0,
     cancelsMatched: 0,
     cancelsUnmatched: 0,
     strayResponses: 0,
@@ -207,7 +210,9 @@ export class TransactionLayer {
       tx = key ? this.servers.get(key) : undefined;
     }
     if (tx && tx.fsm instanceof ServerInviteTransaction) {
-      if (tx.fsm.state !== 'Accepted') this.counters.retransmissionsAbsorbed++;
+      this.counters.acksMatched++;
+      // A repeated ACK (Confirmed) is a retransmission the transaction absorbs.
+      if (tx.fsm.state === 'Confirmed') this.counters.retransmissionsAbsorbed++;
       tx.fsm.receive(ack);
       return;
     }
