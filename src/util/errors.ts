@@ -17,6 +17,7 @@ export const ErrorCodes = {
   NOT_FOUND: 'not found',
   DIAL_STRING_INVALID: 'dial string could not be parsed',
   CDR_WRITE: 'CDR record could not be written',
+  MEDIA_FILE: 'media file missing or unsupported',
   SIP_AUTH: 'SIP digest authentication failure',
   LOCATION_STORE: 'location store failure',
 } as const;
