@@ -3,9 +3,12 @@
  * src/media (RTP session + negotiated codec); tests implement it with fakes. The core never
  * touches RTP, SDP or sockets.
  *
- * Calls go down (bridge/echo/writeAudio); nothing here calls back into the core.
+ * Calls go down (bridge/echo/play); nothing here calls back into the core.
  */
 import type { CodecDescription } from '../codec/types';
+import type { L16Source } from '../media';
+
+export type { L16Source };
 
 /** A media connection that can be torn down. close() is idempotent. */
 export interface MediaLink {
@@ -23,10 +26,11 @@ export interface MediaHandle {
   /** Loop the media received on this leg back to its sender. */
   echo(): MediaLink;
   /**
-   * Send one frame of mono L16 audio at `sampleRate` Hz (one ptime's worth of samples) to the far
-   * end, encoded with the leg's codec. Data plane: returns false when dropped, never throws.
+   * Play mono L16 audio from `source` to the far end (the media plane resamples, encodes and paces
+   * one frame per ptime; src/media LegPlayer). Resolves when the source ends or `signal` aborts.
+   * Data plane: never rejects; without negotiated media it resolves at once.
    */
-  writeAudio(pcm: Int16Array, sampleRate: number): boolean;
+  play(source: L16Source, signal: AbortSignal): Promise<void>;
   /** Optional tap on decoded received audio (recording, tone detection later). Returns an unsubscribe. */
   onAudio?(listener: (pcm: Int16Array, sampleRate: number) => void): () => void;
 }

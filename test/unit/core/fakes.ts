@@ -13,6 +13,7 @@ import {
   type DialplanProvider,
   type Endpoint,
   type HangupCause,
+  type L16Source,
   type MediaHandle,
   type MediaLink,
   type OriginateOutcome,
@@ -53,10 +54,17 @@ export class FakeMedia implements MediaHandle {
       },
     };
   }
-  writeAudio(pcm: Int16Array, sampleRate: number): boolean {
-    this.frames.push({ pcm: pcm.slice(), rate: sampleRate });
-    return true;
+  /** Pulls the source dry at once (bounded), recording the samples; then waits for the end or abort. */
+  async play(source: L16Source, signal: AbortSignal): Promise<void> {
+    const buf = new Int16Array(Math.round(source.sampleRate / 50));
+    for (let i = 0; i < this.maxFrames && !signal.aborted; i++) {
+      const n = source.read(buf);
+      if (n <= 0) return;
+      this.frames.push({ pcm: buf.slice(0, n), rate: source.sampleRate });
+    }
+    if (!signal.aborted) await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
   }
+  maxFrames = 5000;
 }
 
 export class FakeDriver implements ChannelDriver {
