@@ -3,7 +3,7 @@
     {
       "target_name": "strowger_native",
       "sources": ["src/addon.c", "src/g711.c", "src/g722.c", "src/resampler.c"],
-      "cflags": ["-O3", "-Wall", "-Wextra", "-fno-math-errno"],
+      "cflags": ["-O3", "-funroll-loops", "-Wall", "-Wextra", "-fno-math-errno"],
       "cflags!": ["-O2"],
       "cflags_c": ["-std=gnu11"],
       "libraries": ["-lm"],

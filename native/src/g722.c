@@ -10,13 +10,40 @@
  * (arithmetic), saturation where the block descriptions limit a value.
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "g722.h"
 
-/* Table 11: QMF coefficients h0..h23 (scaled by 2^13). */
-static const int32_t QMF_H[24] = {
-  3, -11, -11, 53, 12, -156, 32, 362, -210, -805, 951, 3876,
-  3876, 951, -805, -210, 362, 32, -156, 12, 53, -11, -11, 3,
-};
+/* Table 11: QMF coefficients h0..h23 (scaled by 2^13; h(23-i) = h(i)), split by parity:
+ * H_EVEN[i] = h(2i), H_ODD[i] = h(2i+1). */
+static const int16_t H_EVEN[12] = {3, -11, 12, 32, -210, 951, 3876, -805, 362, -156, 53, -11};
+static const int16_t H_ODD[12] = {-11, 53, -156, 362, -805, 3876, 951, -210, 32, 12, -11, 3};
+
+/* Push one value into each QMF stream; returns the window start (newest first). */
+static inline int qmf_push(stw_g722_state_t *st, int16_t a, int16_t b) {
+  int pos = st->qpos == 0 ? 11 : st->qpos - 1;
+  st->qa[pos] = st->qa[pos + 12] = a;
+  st->qb[pos] = st->qb[pos + 12] = b;
+  st->qpos = pos;
+  return pos;
+}
+
+/* 12-tap dot product of 16-bit values with 32-bit sums (exact: |sum| < 2^31). */
+static inline int32_t dot12(const int16_t *h, const int16_t *x) {
+#if defined(__SSE2__)
+  __m128i p = _mm_madd_epi16(_mm_loadu_si128((const __m128i *)h), _mm_loadu_si128((const __m128i *)x));
+  __m128i q = _mm_madd_epi16(_mm_loadl_epi64((const __m128i *)(h + 8)), _mm_loadl_epi64((const __m128i *)(x + 8)));
+  p = _mm_add_epi32(p, q);
+  p = _mm_add_epi32(p, _mm_shuffle_epi32(p, _MM_SHUFFLE(1, 0, 3, 2)));
+  p = _mm_add_epi32(p, _mm_shuffle_epi32(p, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(p);
+#else
+  int32_t s = 0;
+  for (int i = 0; i < 12; i++) s += (int32_t)h[i] * x[i];
+  return s;
+#endif
+}
 
 /* QUANTL decision levels Q6 (Table 12) and the 6-bit code for each interval by sign. */
 static const int32_t Q6[31] = {
@@ -92,7 +119,7 @@ static inline int32_t scale_factor(int32_t nb, int shift) {
 
 /* Block 4: update the adaptive predictor with the quantised difference d, leave the next
  * prediction in b->s (and the zero-section part in b->sz). */
-static void block4(stw_g722_band_t *b, int32_t d) {
+static inline __attribute__((always_inline)) void block4(stw_g722_band_t *b, int32_t d) {
   /* RECONS, PARREC */
   int32_t r0 = sat16(b->s + d);
   int32_t p0 = sat16(b->sz + d);
@@ -116,9 +143,9 @@ static void block4(stw_g722_band_t *b, int32_t d) {
 
   /* UPZERO: b_i <- (1-2^-8) b_i + 2^-7 sgn d0 d_i */
   wd1 = d == 0 ? 0 : 128;
-  int sgd = d < 0;
   for (int i = 1; i <= 6; i++) {
-    int32_t inc = ((b->d[i] < 0) == sgd) ? wd1 : -wd1;
+    int32_t m = (b->d[i] ^ d) >> 31; /* -1 when the signs differ */
+    int32_t inc = (wd1 ^ m) - m;
     b->b[i] = sat16(inc + ((b->b[i] * 32640) >> 15));
   }
 
@@ -135,9 +162,10 @@ static void block4(stw_g722_band_t *b, int32_t d) {
   /* FILTEP */
   int32_t sp = sat16(((b->a[1] * sat16(b->r[1] * 2)) >> 15) + ((b->a[2] * sat16(b->r[2] * 2)) >> 15));
 
-  /* FILTEZ */
+  /* FILTEZ. |DLT| <= 16384 * 20456 >> 15 = 10228 (DETL <= 16384, largest QM4), |DH| <= 3704,
+   * so DLT + DLT never needs the 16-bit limit. */
   int32_t sz = 0;
-  for (int i = 6; i >= 1; i--) sz += (b->b[i] * sat16(b->d[i] * 2)) >> 15;
+  for (int i = 6; i >= 1; i--) sz += (b->b[i] * (b->d[i] * 2)) >> 15;
   b->sz = sat16(sz);
 
   /* PREDIC */
@@ -147,8 +175,15 @@ static void block4(stw_g722_band_t *b, int32_t d) {
 static inline int encode_lower(stw_g722_band_t *b, int32_t xl) {
   int32_t el = sat16(xl - b->s);                /* SUBTRA */
   int32_t wd = el >= 0 ? el : -(el + 1);        /* QUANTL: magnitude (one's complement) */
-  int mil = 1;
-  while (mil < 30 && wd >= ((Q6[mil] * b->det) >> 12)) mil++;
+  /* First interval mil in 1..29 with WD < (Q6(mil) * DETL) >> 12, else 30. The thresholds rise
+   * with mil, so a binary search finds the same interval as the Recommendation's linear scan. */
+  int lo = 1, hi = 30;
+  while (lo < hi) {
+    int mid = (lo + hi) >> 1;
+    if (wd < ((Q6[mid] * b->det) >> 12)) hi = mid;
+    else lo = mid + 1;
+  }
+  int mil = lo;
   int il = el < 0 ? ILN[mil] : ILP[mil];
   int ril = il >> 2;
   int32_t dlt = (b->det * QM4[ril]) >> 15;      /* INVQAL */
@@ -177,18 +212,13 @@ static inline int encode_higher(stw_g722_band_t *b, int32_t xh) {
 }
 
 int stw_g722_encode(stw_g722_state_t *st, const int16_t *pcm, int n, uint8_t *out) {
-  int32_t *x = st->qmf;
   int k = 0;
   for (int j = 0; j + 1 < n; j += 2) {
-    /* Transmit QMF: shift two new samples into the delay line (x[0] newest). */
-    memmove(x + 2, x, 22 * sizeof *x);
-    x[1] = pcm[j];
-    x[0] = pcm[j + 1];
-    int32_t xa = 0, xb = 0;
-    for (int i = 0; i < 12; i++) {
-      xa += QMF_H[2 * i] * x[2 * i];
-      xb += QMF_H[2 * i + 1] * x[2 * i + 1];
-    }
+    /* Transmit QMF: xA = sum h(2i) x(j-2i), xB = sum h(2i+1) x(j-2i-1), with x(j) = pcm[j+1]
+     * the newer sample of the pair. */
+    int pos = qmf_push(st, pcm[j + 1], pcm[j]);
+    int32_t xa = dot12(H_EVEN, st->qa + pos);
+    int32_t xb = dot12(H_ODD, st->qb + pos);
     int32_t xl = (xa + xb) >> 14;
     int32_t xh = (xa - xb) >> 14;
     int il = encode_lower(&st->band[0], xl);
@@ -199,7 +229,6 @@ int stw_g722_encode(stw_g722_state_t *st, const int16_t *pcm, int n, uint8_t *ou
 }
 
 int stw_g722_decode(stw_g722_state_t *st, const uint8_t *codes, int n, int16_t *out) {
-  int32_t *x = st->qmf;
   int k = 0;
   for (int j = 0; j < n; j++) {
     int il = codes[j] & 63;
@@ -228,15 +257,11 @@ int stw_g722_decode(stw_g722_state_t *st, const uint8_t *codes, int n, int16_t *
     hi->det = scale_factor(nb, 10);
     block4(hi, dh);
 
-    /* Receive QMF */
-    memmove(x + 2, x, 22 * sizeof *x);
-    x[1] = rl - rh;
-    x[0] = rl + rh;
-    int32_t xo1 = 0, xo2 = 0;
-    for (int i = 0; i < 12; i++) {
-      xo1 += QMF_H[2 * i] * x[2 * i + 1];
-      xo2 += QMF_H[2 * i + 1] * x[2 * i];
-    }
+    /* Receive QMF: xout(j) = 2 sum h(2i) xd(j-i), xout(j+1) = 2 sum h(2i+1) xs(j-i) */
+    /* rl, rh are 15-bit (LIMIT), so their sum and difference fit 16 bits. */
+    int pos = qmf_push(st, (int16_t)(rl - rh), (int16_t)(rl + rh));
+    int32_t xo1 = dot12(H_EVEN, st->qa + pos);
+    int32_t xo2 = dot12(H_ODD, st->qb + pos);
     out[k++] = (int16_t)sat16(xo1 >> 11);
     out[k++] = (int16_t)sat16(xo2 >> 11);
   }

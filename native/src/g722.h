@@ -20,7 +20,11 @@ typedef struct {
 
 typedef struct {
   stw_g722_band_t band[2]; /* 0 = lower, 1 = higher sub-band */
-  int32_t qmf[24];     /* QMF delay line */
+  /* QMF delay lines as two streams of 12 (even and odd taps), each stored twice in a row so the
+   * 12 newest values are always contiguous at [pos, pos + 12), newest first. */
+  int16_t qa[24];
+  int16_t qb[24];
+  int qpos;
 } stw_g722_state_t;
 
 void stw_g722_init(stw_g722_state_t *st);
