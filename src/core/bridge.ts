@@ -109,6 +109,11 @@ export class Bridge {
   /** Break the bridge without hanging up (transfer, uuid_bridge elsewhere, interrupt). Idempotent. */
   end(): void {
     if (this.ended) return;
+    // Broken because a leg is already gone (its hangup aborted the waiting app first): that is a
+    // hangup, and the other leg must get the same cause.
+    for (const x of [this.a, this.b]) {
+      if (!x.up) return this.onHangup(x, x.hangupCause ?? 'NORMAL_CLEARING');
+    }
     this.finish({ reason: 'broken' });
     for (const x of [this.a, this.b]) {
       if (x.up && !this.core.hasSession(x)) x.hangup('NORMAL_CLEARING');
