@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeAddon } from '../../src/codec/native';
 import { speechLike } from '../unit/codec/test-signals';
-import { fmt, ratio, timeNs } from './codec-bench-util';
+import { fmt, interleaved, ratio } from './codec-bench-util';
 
 /** Inclusive instruction counts per frame from one callgrind run (null without valgrind). */
 function instructionCounts(prog: string, pcmPath: string): { oursEnc: number; spEnc: number; oursDec: number; spDec: number } | null {
@@ -55,17 +55,23 @@ try {
   const codes = new Uint8Array(160 * frames);
   const out = new Int16Array(320);
   let i = 0;
-  const jsEnc = timeNs(() => {
-    const f = i++ % frames;
-    n.g722Encode(enc, pcm.subarray(f * 320, f * 320 + 320), codes.subarray(f * 160, f * 160 + 160));
-  }, FRAMES);
   // subarray() allocates; measure the same call on fixed views too
   const inView = pcm.subarray(0, 320);
   const outView = codes.subarray(0, 160);
-  const jsEncFixed = timeNs(() => n.g722Encode(enc, inView, outView), FRAMES);
-  const jsDecFixed = timeNs(() => n.g722Decode(dec, outView, out), FRAMES);
+  const t = interleaved(
+    {
+      enc: () => {
+        const f = i++ % frames;
+        n.g722Encode(enc, pcm.subarray(f * 320, f * 320 + 320), codes.subarray(f * 160, f * 160 + 160));
+      },
+      encFixed: () => n.g722Encode(enc, inView, outView),
+      decFixed: () => n.g722Decode(dec, outView, out),
+    },
+    FRAMES,
+  );
+  const [jsEnc, jsEncFixed, jsDecFixed] = [t.enc, t.encFixed, t.decFixed];
 
-  console.log('G.722 64 kbit/s, one 20 ms frame (320 samples <-> 160 bytes), best of 15 rounds (C) and 5 (N-API)');
+  console.log('G.722 64 kbit/s, one 20 ms frame (320 samples <-> 160 bytes), best of 15 interleaved rounds (C) and 9 (N-API)');
   console.log(`  C    encode: ours ${fmt(oursEnc)}  spandsp ${fmt(spEnc)}  ours/spandsp ${ratio(oursEnc, spEnc)}`);
   console.log(`  C    decode: ours ${fmt(oursDec)}  spandsp ${fmt(spDec)}  ours/spandsp ${ratio(oursDec, spDec)}`);
   if (instr) {
