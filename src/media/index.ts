@@ -6,7 +6,7 @@ export { PortAllocator, type PortAllocatorOptions, type PortPair } from './port-
 export { RtpSession, type RtpSessionOptions, type RtpSessionEvents, type RemoteMedia } from './rtp-session';
 export { MediaBridge, chooseBridgeMode, sameCodec, type BridgeMode, type MediaBridgeOptions, type MediaBridgeStats } from './media-bridge';
 export { startEcho, LegPlayer, LegCapture, type EchoHandle, type L16Source, type LegCaptureOptions } from './leg-audio';
-export { DEFAULT_LATCHING, type LatchingPolicy, type LatchMode, type TransportAddress } from './latching';
+export { DEFAULT_LATCHING, isPrivateAddress, type ForeignIpPolicy, type LatchingPolicy, type LatchMode, type TransportAddress } from './latching';
 export { DEFAULT_JITTER, type JitterBufferOptions } from './jitter-buffer';
 export { dtmfCode, dtmfDigit, type DtmfEvent } from './dtmf';
 export {

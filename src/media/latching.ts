@@ -4,32 +4,39 @@
  * FreeSWITCH calls this "auto adjust" ("Auto Changing audio port"): a phone behind NAT puts its
  * private address in SDP, so we learn the real source from the first packets and send there
  * (symmetric RTP, RFC 4961). Learning is also the attack surface of RTP bleed/injection
- * (security.md §3.5): a stranger that sprays our port range may get latched. The policy below keeps
- * that explicit:
+ * (security.md §3.5): a stranger that sprays our port range may get latched. The policy is explicit:
  *
  *  mode 'strict'  accept only packets from the SDP address and port, send there. No NAT support.
- *  mode 'learn'   (default)
- *    - before any latch: a packet from exactly the SDP address (with an expected PT) latches at once;
- *      another source needs `confirmPackets` consecutive valid packets (and, with `sameIpOnly`, the
- *      SDP IP). Packets from unconfirmed sources are dropped, so nothing is forwarded from them.
- *    - during `windowMs` after a latch onto a non-SDP source, the SDP source still takes over as
- *      soon as it shows up; nobody else does.
- *    - after that the latch is locked: every other source is dropped and counted (wrong source).
- *    - `rebindAfterMs` > 0: if the latched source has been silent that long, a new port on the same
- *      IP may re-latch after `confirmPackets` packets (genuine NAT rebinding). 0 disables.
- *    - a new SDP address (re-INVITE) clears the latch and starts learning again.
- * Documented bleed bound: a stranger can only receive our media if it latched first, i.e. it sent
- * `confirmPackets` packets with an expected PT before the genuine peer sent any; it keeps receiving
- * only until the genuine peer's first packet from its SDP address (within `windowMs`).
+ *  mode 'learn'   (default). Sources are ranked:
+ *      3  exactly the SDP address and port;
+ *      2  the SDP IP, or the IP the leg's signalling came from (`hintIp`), on another port;
+ *      1  any other IP: only if `foreignIp` allows it: 'always', or 'if-sdp-private' (default) when
+ *         the SDP address is private/unroutable (RFC 1918, RFC 6598, link-local, unspecified, ULA),
+ *         i.e. there is evidence of NAT; 'never' refuses them;
+ *      0  refused (counted as wrong source).
+ *    - Not latched yet: rank 3 latches at once; ranks 2 and 1 need `confirmPackets` consecutive
+ *      packets with an expected PT. Packets of unconfirmed sources are dropped, never forwarded.
+ *    - Latched: for `windowMs` after the latch a better-ranked source still takes over (rank 3 at
+ *      once, rank 2 after confirmation); after that the latch is locked and every other source is
+ *      dropped and counted.
+ *    - `rebindAfterMs` > 0: once the latched source has been silent that long, a new port on the
+ *      same IP may re-latch after confirmation (genuine NAT rebinding). 0 (default) disables.
+ *    - A new SDP address (re-INVITE) clears the latch and starts learning again.
+ *
+ * Documented bleed/inject bound: a stranger on another IP than the SDP/signalling IP is never
+ * latched when the SDP address is routable (default policy). When it is private (NAT), a stranger
+ * can latch only by sending `confirmPackets` packets before the genuine peer, and is displaced as
+ * soon as the peer sends from its signalling IP within `windowMs`.
  */
 
 export type LatchMode = 'learn' | 'strict';
+export type ForeignIpPolicy = 'never' | 'if-sdp-private' | 'always';
 
 export interface LatchingPolicy {
   mode: LatchMode;
   windowMs: number;
   confirmPackets: number;
-  sameIpOnly: boolean;
+  foreignIp: ForeignIpPolicy;
   rebindAfterMs: number;
 }
 
@@ -37,7 +44,7 @@ export const DEFAULT_LATCHING: LatchingPolicy = {
   mode: 'learn',
   windowMs: 3000,
   confirmPackets: 2,
-  sameIpOnly: false,
+  foreignIp: 'if-sdp-private',
   rebindAfterMs: 0,
 };
 
@@ -55,10 +62,48 @@ export const LatchVerdict = {
 } as const;
 export type LatchVerdictCode = (typeof LatchVerdict)[keyof typeof LatchVerdict];
 
+function octets4(ip: string): number[] | undefined {
+  const parts = ip.split('.');
+  if (parts.length !== 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    if (p.length === 0 || p.length > 3) return undefined;
+    let v = 0;
+    for (let i = 0; i < p.length; i++) {
+      const c = p.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return undefined;
+      v = v * 10 + c;
+    }
+    if (v > 255) return undefined;
+    out.push(v);
+  }
+  return out;
+}
+
+/** True for addresses that cannot be a peer's public address: a sign the peer is behind NAT. */
+export function isPrivateAddress(ip: string): boolean {
+  const v4 = octets4(ip.startsWith('::ffff:') ? ip.slice(7) : ip);
+  if (v4) {
+    const [a, b] = v4 as [number, number, number, number];
+    return (
+      a === 10 ||
+      a === 0 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      (a === 169 && b === 254)
+    );
+  }
+  const l = ip.toLowerCase();
+  return l === '::' || l.startsWith('fc') || l.startsWith('fd') || l.startsWith('fe8') || l.startsWith('fe9') || l.startsWith('fea') || l.startsWith('feb');
+}
+
 export class SourceLatch {
   private expected: TransportAddress | undefined;
+  private hintIp: string | undefined;
+  private foreignAllowed = false;
   private latched: TransportAddress | undefined;
-  private latchedIsExpected = false;
+  private latchedRank = 0;
   private latchedAt = 0;
   private lastSeenAt = 0;
   private candAddress = '';
@@ -66,8 +111,12 @@ export class SourceLatch {
   private candCount = 0;
   /** Number of times the latch moved (first latch included). */
   latchCount = 0;
+  /** Called when the latch moves. */
+  onLatch: ((addr: TransportAddress) => void) | undefined;
 
-  constructor(readonly policy: LatchingPolicy) {}
+  constructor(readonly policy: LatchingPolicy) {
+    this.updateForeign();
+  }
 
   /** Where media goes: the latched source, else the SDP address. */
   get target(): TransportAddress | undefined {
@@ -82,15 +131,32 @@ export class SourceLatch {
     return this.expected;
   }
 
-  /** New SDP address. A changed address clears the latch (re-INVITE); the same one keeps it. */
-  setExpected(addr: TransportAddress | undefined): void {
+  /**
+   * New SDP address, and the IP the leg's signalling comes from (a NAT'ed phone sends RTP from it).
+   * A changed address clears the latch (re-INVITE); the same one keeps it.
+   */
+  setExpected(addr: TransportAddress | undefined, hintIp?: string): void {
     const same = addr && this.expected && addr.address === this.expected.address && addr.port === this.expected.port;
     this.expected = addr ? { address: addr.address, port: addr.port } : undefined;
+    this.hintIp = hintIp;
+    this.updateForeign();
     if (same) return;
     this.latched = undefined;
-    this.latchedIsExpected = false;
+    this.latchedRank = 0;
     this.candPort = -1;
     this.candCount = 0;
+  }
+
+  private updateForeign(): void {
+    const p = this.policy.foreignIp;
+    this.foreignAllowed = p === 'always' || (p === 'if-sdp-private' && (!this.expected || isPrivateAddress(this.expected.address)));
+  }
+
+  private rank(address: string, port: number): number {
+    const exp = this.expected;
+    if (exp !== undefined && exp.address === address) return exp.port === port ? 3 : 2;
+    if (this.hintIp !== undefined && this.hintIp === address) return 2;
+    return this.foreignAllowed ? 1 : 0;
   }
 
   /**
@@ -104,34 +170,29 @@ export class SourceLatch {
       return LatchVerdict.ACCEPT;
     }
     const exp = this.expected;
-    const isExpected = exp !== undefined && exp.port === port && exp.address === address;
     if (this.policy.mode === 'strict') {
-      if (!isExpected) return LatchVerdict.WRONG_SOURCE;
+      if (exp === undefined || exp.port !== port || exp.address !== address) return LatchVerdict.WRONG_SOURCE;
       this.lastSeenAt = now;
       return LatchVerdict.ACCEPT;
     }
+    const r = this.rank(address, port);
+    if (r === 0) return LatchVerdict.WRONG_SOURCE;
     if (!ptOk) return latched ? LatchVerdict.WRONG_SOURCE : LatchVerdict.LEARNING;
     if (latched === undefined) {
-      if (isExpected) return this.latch(address, port, true, now);
-      if (this.policy.sameIpOnly && exp !== undefined && exp.address !== address) return LatchVerdict.WRONG_SOURCE;
-      return this.confirm(address, port, now);
+      return r === 3 ? this.latch(address, port, r, now) : this.confirm(address, port, r, now);
     }
-    // Already latched onto someone else.
-    if (isExpected && !this.latchedIsExpected && now - this.latchedAt < this.policy.windowMs) {
-      return this.latch(address, port, true, now);
+    if (r > this.latchedRank && now - this.latchedAt < this.policy.windowMs) {
+      const v = r === 3 ? this.latch(address, port, r, now) : this.confirm(address, port, r, now);
+      return v === LatchVerdict.ACCEPT ? v : LatchVerdict.WRONG_SOURCE;
     }
-    if (
-      this.policy.rebindAfterMs > 0 &&
-      address === latched.address &&
-      now - this.lastSeenAt >= this.policy.rebindAfterMs
-    ) {
-      const v = this.confirm(address, port, now);
+    if (this.policy.rebindAfterMs > 0 && address === latched.address && now - this.lastSeenAt >= this.policy.rebindAfterMs) {
+      const v = this.confirm(address, port, this.latchedRank, now);
       return v === LatchVerdict.ACCEPT ? v : LatchVerdict.WRONG_SOURCE;
     }
     return LatchVerdict.WRONG_SOURCE;
   }
 
-  private confirm(address: string, port: number, now: number): LatchVerdictCode {
+  private confirm(address: string, port: number, rank: number, now: number): LatchVerdictCode {
     if (this.candPort === port && this.candAddress === address) {
       this.candCount++;
     } else {
@@ -139,13 +200,13 @@ export class SourceLatch {
       this.candPort = port;
       this.candCount = 1;
     }
-    if (this.candCount >= this.policy.confirmPackets) return this.latch(address, port, false, now);
+    if (this.candCount >= this.policy.confirmPackets) return this.latch(address, port, rank, now);
     return LatchVerdict.LEARNING;
   }
 
-  private latch(address: string, port: number, isExpected: boolean, now: number): LatchVerdictCode {
+  private latch(address: string, port: number, rank: number, now: number): LatchVerdictCode {
     this.latched = { address, port };
-    this.latchedIsExpected = isExpected;
+    this.latchedRank = rank;
     this.latchedAt = now;
     this.lastSeenAt = now;
     this.candPort = -1;
@@ -154,7 +215,4 @@ export class SourceLatch {
     this.onLatch?.(this.latched);
     return LatchVerdict.ACCEPT;
   }
-
-  /** Called when the latch moves. */
-  onLatch: ((addr: TransportAddress) => void) | undefined;
 }

@@ -83,7 +83,7 @@ export class RelayPath {
     }
     const outTs = (hdr.timestamp + this.tsOffset) >>> 0;
     rewriteRtpHeader(pkt, outPt, marker, outSeq, outTs, sender.ssrc);
-    to.sendRtpPacket(pkt, hdr.payloadLength, outSeq, outTs, this);
+    to.sendRtpPacket(pkt, hdr.payloadLength, outSeq, outTs, this, now);
     if (kind === PacketKind.DTMF) this.stats.dtmfForwarded++;
     else this.stats.forwarded++;
   };

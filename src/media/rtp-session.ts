@@ -47,6 +47,11 @@ export interface RemoteMedia {
   port: number;
   /** RTCP port (SDP a=rtcp); default port + 1. */
   rtcpPort?: number;
+  /**
+   * The IP the leg's SIP signalling comes from (Via received / transport source). A phone behind
+   * NAT sends RTP from it, so the latching policy trusts it like the SDP IP (latching.ts).
+   */
+  signalingAddress?: string;
 }
 
 export interface RtpSessionEvents {
@@ -193,7 +198,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   setRemote(remote: RemoteMedia | undefined): void {
     this.remote = remote ? { ...remote } : undefined;
     this.rtcpRemotePort = -1;
-    this.latch.setExpected(remote ? { address: remote.address, port: remote.port } : undefined);
+    this.latch.setExpected(remote ? { address: remote.address, port: remote.port } : undefined, remote?.signalingAddress);
     this.emit('remoteChanged', this.remote);
   }
 
@@ -348,7 +353,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
    * Send a packet whose header already carries our SSRC and the given seq/ts (relay path).
    * Drops and counts when there is nowhere or nothing to send; never throws.
    */
-  sendRtpPacket(buf: Buffer, payloadLen: number, seq: number, ts: number, owner: object): void {
+  sendRtpPacket(buf: Buffer, payloadLen: number, seq: number, ts: number, owner: object, now?: number): void {
     const out = this.outStats;
     if (this.closed) return;
     if (!this.canSend) {
@@ -370,7 +375,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       s.seq = seq;
       s.ts = ts;
     }
-    s.lastSentAt = this.clock.now();
+    s.lastSentAt = now ?? this.clock.now();
     s.packets++;
     s.octets += payloadLen;
     out.packets++;

@@ -1,14 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LATCHING, LatchVerdict, SourceLatch, type LatchingPolicy } from '../../../src/media/latching';
+import { DEFAULT_LATCHING, isPrivateAddress, LatchVerdict, SourceLatch, type LatchingPolicy } from '../../../src/media/latching';
 
 const SDP = { address: '127.0.0.1', port: 4000 };
+const NAT_SDP = { address: '192.168.1.10', port: 4000 };
 const { ACCEPT, WRONG_SOURCE, LEARNING } = LatchVerdict;
 
-function latch(p: Partial<LatchingPolicy> = {}): SourceLatch {
+function latch(p: Partial<LatchingPolicy> = {}, sdp = SDP, hintIp?: string): SourceLatch {
   const l = new SourceLatch({ ...DEFAULT_LATCHING, ...p });
-  l.setExpected(SDP);
+  l.setExpected(sdp, hintIp);
   return l;
 }
+
+describe('isPrivateAddress', () => {
+  it('recognises NAT-side and unroutable addresses', () => {
+    for (const ip of ['10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.0.9', '100.64.0.1', '100.127.1.1', '169.254.3.3', '0.0.0.0', '::ffff:10.0.0.1', 'fd00::1', 'fe80::1', '::']) {
+      expect(isPrivateAddress(ip), ip).toBe(true);
+    }
+    for (const ip of ['127.0.0.1', '8.8.8.8', '172.32.0.1', '192.169.0.1', '100.128.0.1', '2001:db8::1', '1.2.3', '10.0.0.256', 'a.b.c.d']) {
+      expect(isPrivateAddress(ip), ip).toBe(false);
+    }
+  });
+});
 
 describe('SourceLatch', () => {
   it('latches at once onto the SDP address and then rejects everyone else', () => {
@@ -21,11 +33,21 @@ describe('SourceLatch', () => {
     expect(l.target).toEqual(SDP);
   });
 
-  it('learns a NAT-mapped source after confirmPackets packets with an expected PT', () => {
-    const l = latch({ confirmPackets: 3 });
+  it('a routable SDP address: strangers on other IPs are never latched, even before the peer sends', () => {
+    const l = latch();
+    for (let i = 0; i < 50; i++) expect(l.check('127.0.0.66', 9999, true, i)).toBe(WRONG_SOURCE);
+    expect(l.latchedSource).toBeUndefined();
+    expect(l.target).toEqual(SDP);
+    // Same IP, other port (NAT port rewrite) is learnable.
+    expect(l.check('127.0.0.1', 5000, true, 100)).toBe(LEARNING);
+    expect(l.check('127.0.0.1', 5000, true, 120)).toBe(ACCEPT);
+  });
+
+  it('private SDP address (NAT): learns the mapped source after confirmPackets packets with an expected PT', () => {
+    const l = latch({ confirmPackets: 3 }, NAT_SDP);
     const seen: unknown[] = [];
     l.onLatch = (a) => seen.push(a);
-    expect(l.target).toEqual(SDP); // send to SDP until learned
+    expect(l.target).toEqual(NAT_SDP); // send to SDP until learned
     expect(l.check('127.0.0.9', 5555, false, 0)).toBe(LEARNING); // wrong PT: does not count
     expect(l.check('127.0.0.9', 5555, true, 1)).toBe(LEARNING);
     expect(l.check('127.0.0.9', 5555, true, 2)).toBe(LEARNING);
@@ -35,44 +57,49 @@ describe('SourceLatch', () => {
   });
 
   it('confirmation must be consecutive: an interleaved stranger resets it', () => {
-    const l = latch({ confirmPackets: 2 });
+    const l = latch({ confirmPackets: 2 }, NAT_SDP);
     expect(l.check('127.0.0.9', 5555, true, 0)).toBe(LEARNING);
     expect(l.check('127.0.0.66', 7777, true, 1)).toBe(LEARNING);
     expect(l.check('127.0.0.9', 5555, true, 2)).toBe(LEARNING);
     expect(l.check('127.0.0.9', 5555, true, 3)).toBe(ACCEPT);
   });
 
-  it('within the window the SDP source takes over from a learned stranger; after it, nobody does', () => {
-    const l = latch({ confirmPackets: 2, windowMs: 1000 });
+  it('within the window a better source (signalling IP, SDP address) takes over a stranger; after it, nobody does', () => {
+    const l = latch({ confirmPackets: 2, windowMs: 1000 }, NAT_SDP, '127.0.0.5');
     l.check('127.0.0.66', 9999, true, 0);
     expect(l.check('127.0.0.66', 9999, true, 1)).toBe(ACCEPT); // attacker latched first
-    expect(l.check('127.0.0.1', 4000, true, 500)).toBe(ACCEPT); // genuine SDP source wins
-    expect(l.target).toEqual(SDP);
-    expect(l.check('127.0.0.66', 9999, true, 600)).toBe(WRONG_SOURCE);
+    expect(l.check('127.0.0.5', 3333, true, 100)).toBe(WRONG_SOURCE); // genuine peer, confirming
+    expect(l.check('127.0.0.5', 3333, true, 120)).toBe(ACCEPT); // signalling IP wins
+    expect(l.target).toEqual({ address: '127.0.0.5', port: 3333 });
+    expect(l.check('127.0.0.66', 9999, true, 130)).toBe(WRONG_SOURCE);
+    expect(l.check('192.168.1.10', 4000, true, 140)).toBe(ACCEPT); // exact SDP ranks higher still
 
-    const m = latch({ confirmPackets: 2, windowMs: 1000 });
-    m.check('127.0.0.9', 5555, true, 0);
-    m.check('127.0.0.9', 5555, true, 1);
-    expect(m.check('127.0.0.1', 4000, true, 2000)).toBe(WRONG_SOURCE); // window over: locked
-    // Another stranger never takes over a learned source, even inside the window.
-    const n = latch({ confirmPackets: 1, windowMs: 1000 });
+    const m = latch({ confirmPackets: 2, windowMs: 1000 }, NAT_SDP, '127.0.0.5');
+    m.check('127.0.0.66', 9999, true, 0);
+    m.check('127.0.0.66', 9999, true, 1);
+    m.check('127.0.0.5', 3333, true, 2000);
+    expect(m.check('127.0.0.5', 3333, true, 2020)).toBe(WRONG_SOURCE); // window over: locked
+    // An equal-rank stranger never takes over a learned source, even inside the window.
+    const n = latch({ confirmPackets: 1, windowMs: 1000 }, NAT_SDP);
     n.check('127.0.0.9', 5555, true, 0);
     expect(n.check('127.0.0.66', 5555, true, 1)).toBe(WRONG_SOURCE);
     expect(n.check('127.0.0.66', 5555, true, 2)).toBe(WRONG_SOURCE);
   });
 
-  it('sameIpOnly refuses sources on another IP than the SDP one', () => {
-    const l = latch({ sameIpOnly: true, confirmPackets: 1 });
+  it("foreignIp 'never' refuses other IPs even with a private SDP address; 'always' accepts them with a routable one", () => {
+    const l = latch({ foreignIp: 'never', confirmPackets: 1 }, NAT_SDP);
     expect(l.check('127.0.0.66', 4000, true, 0)).toBe(WRONG_SOURCE);
-    expect(l.check('127.0.0.1', 4010, true, 1)).toBe(ACCEPT); // same IP, NAT port
+    expect(l.check('192.168.1.10', 4010, true, 1)).toBe(ACCEPT); // same IP, NAT port
+    const m = latch({ foreignIp: 'always', confirmPackets: 1 });
+    expect(m.check('127.0.0.66', 4000, true, 0)).toBe(ACCEPT);
   });
 
   it('strict mode accepts only the SDP address and never learns', () => {
-    const l = latch({ mode: 'strict' });
+    const l = latch({ mode: 'strict' }, NAT_SDP);
     expect(l.check('127.0.0.9', 5555, true, 0)).toBe(WRONG_SOURCE);
     expect(l.check('127.0.0.9', 5555, true, 1)).toBe(WRONG_SOURCE);
-    expect(l.check('127.0.0.1', 4000, true, 2)).toBe(ACCEPT);
-    expect(l.target).toEqual(SDP);
+    expect(l.check('192.168.1.10', 4000, true, 2)).toBe(ACCEPT);
+    expect(l.target).toEqual(NAT_SDP);
   });
 
   it('NAT rebinding: same IP new port re-latches only after the silence policy', () => {
@@ -93,9 +120,9 @@ describe('SourceLatch', () => {
   });
 
   it('a new SDP address (re-INVITE) clears the latch; the same one keeps it', () => {
-    const l = latch({ confirmPackets: 1 });
+    const l = latch({ confirmPackets: 1 }, NAT_SDP);
     l.check('127.0.0.9', 5555, true, 0);
-    l.setExpected({ ...SDP });
+    l.setExpected({ ...NAT_SDP });
     expect(l.latchedSource).toEqual({ address: '127.0.0.9', port: 5555 });
     l.setExpected({ address: '127.0.0.2', port: 6000 });
     expect(l.latchedSource).toBeUndefined();

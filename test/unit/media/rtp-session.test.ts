@@ -87,7 +87,7 @@ describe('RtpSession', () => {
   it('learns a NAT-mapped source (SDP address unreachable/private) and sends there', async () => {
     const s = await session({ latching: { confirmPackets: 2 } });
     const real = await peer('127.0.0.5');
-    s.setRemote({ address: '127.0.0.200', port: 40000 }); // what the SDP said
+    s.setRemote({ address: '192.168.1.10', port: 40000 }); // what the SDP said: a private address
     const latched: unknown[] = [];
     s.on('latched', (x) => latched.push(x));
     let sunk = 0;
