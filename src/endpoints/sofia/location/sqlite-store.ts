@@ -11,8 +11,8 @@
  * - Every statement is prepared once; applyRegister runs read-plan-write inside one IMMEDIATE
  *   transaction (RFC 3261 §10.3 step 8: all or nothing).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { realClock, type Clock } from '../../../util/clock';
 import { StrowgerError } from '../../../util/errors';
@@ -78,6 +78,22 @@ const COLUMNS = [
 ] as const satisfies ReadonlyArray<readonly [string, keyof Binding]>;
 
 type Row = Record<string, string | number | null>;
+
+/**
+ * mkdir -p without `{ recursive: true }`: Node 20's recursive mkdirSync can spin forever on
+ * some paths (e.g. under /proc); creating one component at a time fails cleanly instead.
+ */
+function ensureDir(dir: string): void {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  for (let guard = 0; guard < 256 && !existsSync(d); guard++) {
+    missing.push(d);
+    const up = dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (let i = missing.length - 1; i >= 0; i--) mkdirSync(missing[i]!);
+}
 
 function fromRow(r: Row): Binding {
   return {
@@ -158,7 +174,7 @@ export class SqliteLocationStore implements LocationStore {
   private constructor(opts: SqliteLocationStoreOptions) {
     this.clock = opts.clock ?? realClock;
     try {
-      mkdirSync(opts.dir, { recursive: true });
+      ensureDir(opts.dir);
       this.path = join(opts.dir, opts.fileName ?? 'location.db');
       this.db = new Database(this.path);
       this.db.pragma('journal_mode = WAL');
