@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createCodec, createPayloadTranscoder, createResampler, defaultDescription, nativeAddon, parseCodecString } from '../../../src/codec/index';
 import { ulawEncode } from '../../../src/codec/g711';
 import { isStrowgerError } from '../../../src/util/errors';
@@ -202,5 +202,37 @@ describe('payload transcoder', () => {
     expect(n.transcode(0, null, new Uint8Array(160), null, 1, null, new Uint8Array(10))).toBe(0); // out too small: drop
     n.free(enc);
     n.free(rs);
+  });
+});
+
+describe('without the native addon (STROWGER_NO_NATIVE=1)', () => {
+  it('G.711 and L16 fall back to TypeScript with identical output; G.722 and resampling say CODEC_NATIVE', async () => {
+    const withNative = createCodec(d('PCMA'));
+    const x = speechLike(8000, 0.02, 12);
+    const a = new Uint8Array(160);
+    withNative.encode(x, a);
+    process.env.STROWGER_NO_NATIVE = '1';
+    vi.resetModules();
+    try {
+      const fresh = await import('../../../src/codec/index');
+      expect(fresh.nativeAddon()).toBeUndefined();
+      const ts = fresh.createCodec(d('PCMA'));
+      const b = new Uint8Array(160);
+      expect(ts.encode(x, b)).toBe(160);
+      expect(Buffer.compare(a, b)).toBe(0);
+      expect(() => ts.encode(x, new Uint8Array(10))).toThrow(TypeError);
+      expect(fresh.createCodec(d('L16')).decode(new Uint8Array(4), new Int16Array(2))).toBe(2);
+      for (const make of [() => fresh.createCodec(d('G722')), () => fresh.createResampler(8000, 16000), () => fresh.createPayloadTranscoder(d('PCMU'), d('G722'))]) {
+        try {
+          make();
+          expect.unreachable();
+        } catch (e) {
+          expect((e as { code?: string }).code).toBe('CODEC_NATIVE');
+        }
+      }
+    } finally {
+      delete process.env.STROWGER_NO_NATIVE;
+      vi.resetModules();
+    }
   });
 });
