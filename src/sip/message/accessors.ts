@@ -17,27 +17,82 @@ import { getParam } from './params';
 import { parseCSeq, parseCallId, parseDeltaSeconds, parseMaxForwards, parseMediaType, type MediaType } from './scalars';
 import { parseVia, viaBranch } from './via';
 
-/** How each structured header is parsed. `list` headers concatenate the values of every line. */
-export const HEADER_PARSERS: Readonly<Record<string, { list: boolean; parse: (v: string) => unknown }>> = {
-  via: { list: true, parse: parseVia },
-  contact: { list: true, parse: parseNameAddrList },
-  route: { list: true, parse: parseNameAddrList },
-  'record-route': { list: true, parse: parseNameAddrList },
-  path: { list: true, parse: parseNameAddrList },
-  from: { list: false, parse: parseNameAddr },
-  to: { list: false, parse: parseNameAddr },
-  'refer-to': { list: false, parse: parseNameAddr },
-  'referred-by': { list: false, parse: parseNameAddr },
-  cseq: { list: false, parse: parseCSeq },
-  'call-id': { list: false, parse: parseCallId },
-  'max-forwards': { list: false, parse: parseMaxForwards },
-  expires: { list: false, parse: parseDeltaSeconds },
-  'min-expires': { list: false, parse: parseDeltaSeconds },
-  'content-type': { list: false, parse: parseMediaType },
-};
+interface HeaderParser {
+  /** Memo slot in Headers. */
+  slot: number;
+  /** List headers concatenate the values of every line; others read the first line. */
+  list: boolean;
+  parse: (v: string) => unknown;
+}
+
+const TABLE: Array<[key: string, list: boolean, parse: (v: string) => unknown]> = [
+  ['via', true, parseVia],
+  ['contact', true, parseNameAddrList],
+  ['route', true, parseNameAddrList],
+  ['record-route', true, parseNameAddrList],
+  ['path', true, parseNameAddrList],
+  ['from', false, parseNameAddr],
+  ['to', false, parseNameAddr],
+  ['refer-to', false, parseNameAddr],
+  ['referred-by', false, parseNameAddr],
+  ['cseq', false, parseCSeq],
+  ['call-id', false, parseCallId],
+  ['max-forwards', false, parseMaxForwards],
+  ['expires', false, parseDeltaSeconds],
+  ['min-expires', false, parseDeltaSeconds],
+  ['content-type', false, parseMediaType],
+];
+
+/** The table of header parsers, keyed by lower-case long name (see headerKey). */
+export const HEADER_PARSERS: ReadonlyMap<string, HeaderParser> = new Map(
+  TABLE.map(([key, list, parse], slot) => [key, { slot, list, parse }]),
+);
 
 const MISSING = Symbol('missing');
-const TOP_VIA = ' top-via'; // not a header key: header keys have no spaces
+const TOP_VIA_SLOT = TABLE.length;
+
+function parser(key: string): HeaderParser {
+  return HEADER_PARSERS.get(key)!;
+}
+const P_VIA = parser('via');
+const P_CONTACT = parser('contact');
+const P_ROUTE = parser('route');
+const P_RECORD_ROUTE = parser('record-route');
+const P_FROM = parser('from');
+const P_TO = parser('to');
+const P_CSEQ = parser('cseq');
+const P_CALL_ID = parser('call-id');
+const P_MAX_FORWARDS = parser('max-forwards');
+const P_EXPIRES = parser('expires');
+const P_CONTENT_TYPE = parser('content-type');
+
+function parseWith(msg: SipMessage, key: string, p: HeaderParser): unknown {
+  const h = msg.headers;
+  const memo = h instanceof Headers ? h : undefined;
+  if (memo !== undefined) {
+    const cached = memo.memoGet(p.slot);
+    if (cached !== undefined) return cached === MISSING ? undefined : cached;
+  }
+  let result: unknown;
+  if (p.list) {
+    const lines = memo !== undefined ? memo.getAllByKey(key) : h.getAll(key);
+    let all: unknown[] | undefined = [];
+    for (let i = 0; i < lines.length; i++) {
+      const part = p.parse(lines[i]!) as unknown[] | undefined;
+      if (part === undefined) {
+        all = undefined;
+        break;
+      }
+      for (let j = 0; j < part.length; j++) all.push(part[j]);
+    }
+    result = all;
+  } else {
+    const v = memo !== undefined ? memo.getByKey(key) : h.get(key);
+    result = v === undefined ? undefined : p.parse(v);
+  }
+  if (memo !== undefined) memo.memoSet(p.slot, result === undefined ? MISSING : result);
+  return result;
+}
 
 /**
  * Parse header `name` of msg with its table entry: for list headers, every line's values in
@@ -45,49 +100,25 @@ const TOP_VIA = ' top-via'; // not a header key: header keys have no spaces
  */
 export function getParsedHeader<T>(msg: SipMessage, name: string): T | undefined {
   const key = headerKey(name);
-  const entry = HEADER_PARSERS[key];
-  if (!entry) throw new Error(`no parser for header ${name}`);
-  const h = msg.headers;
-  const memo = h instanceof Headers ? h : undefined;
-  if (memo) {
-    const cached = memo.memoGet(key);
-    if (cached !== undefined) return cached === MISSING ? undefined : (cached as T);
-  }
-  let result: unknown;
-  if (entry.list) {
-    const lines = h.getAll(key);
-    let all: unknown[] | undefined = [];
-    for (const line of lines) {
-      const part = entry.parse(line) as unknown[] | undefined;
-      if (!part) {
-        all = undefined;
-        break;
-      }
-      for (const x of part) all.push(x);
-    }
-    result = all;
-  } else {
-    const v = h.get(key);
-    result = v === undefined ? undefined : entry.parse(v);
-  }
-  if (memo) memo.memoSet(key, result === undefined ? MISSING : result);
-  return result as T | undefined;
+  const p = HEADER_PARSERS.get(key);
+  if (!p) throw new Error(`no parser for header ${name}`);
+  return parseWith(msg, key, p) as T | undefined;
 }
 
 /** Every Via value, top first, across all Via lines ([] if absent or any is malformed). */
 export function getVias(msg: SipMessage): Via[] {
-  return getParsedHeader<Via[]>(msg, 'via') ?? [];
+  return (parseWith(msg, 'via', P_VIA) as Via[] | undefined) ?? [];
 }
 
 /** The top Via value (only the first line is parsed). */
 export function getTopVia(msg: SipMessage): Via | undefined {
   const h = msg.headers;
   const memo = h instanceof Headers ? h : undefined;
-  const cached = memo?.memoGet(TOP_VIA);
+  const cached = memo?.memoGet(TOP_VIA_SLOT);
   if (cached !== undefined) return cached === MISSING ? undefined : (cached as Via);
-  const first = h.get('via');
+  const first = memo !== undefined ? memo.getByKey('via') : h.get('via');
   const top = first === undefined ? undefined : parseVia(first)?.[0];
-  memo?.memoSet(TOP_VIA, top ?? MISSING);
+  memo?.memoSet(TOP_VIA_SLOT, top ?? MISSING);
   return top;
 }
 
@@ -98,19 +129,19 @@ export function getBranch(msg: SipMessage): string | undefined {
 }
 
 export function getCallId(msg: SipMessage): string | undefined {
-  return getParsedHeader<string>(msg, 'call-id');
+  return parseWith(msg, 'call-id', P_CALL_ID) as string | undefined;
 }
 
 export function getCSeq(msg: SipMessage): CSeq | undefined {
-  return getParsedHeader<CSeq>(msg, 'cseq');
+  return parseWith(msg, 'cseq', P_CSEQ) as CSeq | undefined;
 }
 
 export function getFrom(msg: SipMessage): NameAddr | undefined {
-  return getParsedHeader<NameAddr>(msg, 'from');
+  return parseWith(msg, 'from', P_FROM) as NameAddr | undefined;
 }
 
 export function getTo(msg: SipMessage): NameAddr | undefined {
-  return getParsedHeader<NameAddr>(msg, 'to');
+  return parseWith(msg, 'to', P_TO) as NameAddr | undefined;
 }
 
 function tagOf(n: NameAddr | undefined): string | undefined {
@@ -129,31 +160,31 @@ export function getToTag(msg: SipMessage): string | undefined {
 
 /** Every Contact value across all lines ([] if absent or malformed). A `*` is `{ wildcard: true }`. */
 export function getContacts(msg: SipMessage): NameAddr[] {
-  return getParsedHeader<NameAddr[]>(msg, 'contact') ?? [];
+  return (parseWith(msg, 'contact', P_CONTACT) as NameAddr[] | undefined) ?? [];
 }
 
 export function getMaxForwards(msg: SipMessage): number | undefined {
-  return getParsedHeader<number>(msg, 'max-forwards');
+  return parseWith(msg, 'max-forwards', P_MAX_FORWARDS) as number | undefined;
 }
 
 /** Expires header in seconds (undefined if absent, malformed, or above 2^32-1). */
 export function getExpires(msg: SipMessage): number | undefined {
-  return getParsedHeader<number>(msg, 'expires');
+  return parseWith(msg, 'expires', P_EXPIRES) as number | undefined;
 }
 
 /** Lower-case `type/subtype` of Content-Type, without parameters. */
 export function getContentType(msg: SipMessage): string | undefined {
-  return getParsedHeader<MediaType>(msg, 'content-type')?.type;
+  return (parseWith(msg, 'content-type', P_CONTENT_TYPE) as MediaType | undefined)?.type;
 }
 
 export function getMediaType(msg: SipMessage): MediaType | undefined {
-  return getParsedHeader<MediaType>(msg, 'content-type');
+  return parseWith(msg, 'content-type', P_CONTENT_TYPE) as MediaType | undefined;
 }
 
 export function getRoutes(msg: SipMessage): NameAddr[] {
-  return getParsedHeader<NameAddr[]>(msg, 'route') ?? [];
+  return (parseWith(msg, 'route', P_ROUTE) as NameAddr[] | undefined) ?? [];
 }
 
 export function getRecordRoutes(msg: SipMessage): NameAddr[] {
-  return getParsedHeader<NameAddr[]>(msg, 'record-route') ?? [];
+  return (parseWith(msg, 'record-route', P_RECORD_ROUTE) as NameAddr[] | undefined) ?? [];
 }

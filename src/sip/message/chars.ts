@@ -19,6 +19,8 @@ export const DIGIT = 1024;
 export const GENVALUE = 2048; // token chars + "[" "]" ":" (gen-value = token / host / quoted-string)
 export const SCHEME = 4096; //   ALPHA / DIGIT / "+" / "-" / "."
 export const TEL = 8192; //      tel number chars we accept unescaped (RFC 3966 par minus ";" "?")
+export const TOKEN_LWS = 16384; // token chars + SP + HTAB (an unquoted display-name)
+export const ADDR_SPEC_END = 32768; // ";" "," SP HTAB: where an addr-spec without <> ends
 
 const TABLE = new Uint16Array(128);
 
@@ -45,6 +47,8 @@ add(DIGITS, DIGIT);
 add(ALNUM + "-.!%*_+`'~" + '[]:', GENVALUE);
 add(ALNUM + '+-.', SCHEME);
 add(ALNUM + MARK + '&=+$,/:@[]#', TEL);
+add(ALNUM + "-.!%*_+`'~" + ' \t', TOKEN_LWS);
+add(';, \t', ADDR_SPEC_END);
 
 /** True when the UTF-16 code unit `c` is ASCII and in class `flag`. */
 export function is(c: number, flag: number): boolean {
@@ -66,6 +70,20 @@ export function scan(s: string, i: number, flag: number): number {
   while (i < s.length) {
     const c = s.charCodeAt(i);
     if (c >= 128 || (TABLE[c]! & flag) === 0) break;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * Index of the first char at or after `i` that IS in class `flag` (non-ASCII never is).
+ * Hot loops live in this module: with tsx/vite an imported function called per char goes
+ * through a module getter, which costs ~20x a local call.
+ */
+export function scanUntil(s: string, i: number, flag: number): number {
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c < 128 && (TABLE[c]! & flag) !== 0) break;
     i++;
   }
   return i;

@@ -29,18 +29,90 @@ export const COMPACT_FORMS: Readonly<Record<string, string>> = {
   y: 'identity',
 };
 
-const KEY_CACHE_MAX = 512;
-const keyCache = new Map<string, string>();
+/** Spellings seen on the wire for the headers every message carries, by (length, first letter). */
+const COMMON = [
+  'Via', 'From', 'To', 'Call-ID', 'Call-Id', 'CSeq', 'Cseq', 'Contact', 'Max-Forwards', 'Content-Length',
+  'Content-Type', 'Route', 'Record-Route', 'Expires', 'Allow', 'Supported', 'Require', 'User-Agent', 'Server',
+  'Authorization', 'Proxy-Authorization', 'WWW-Authenticate', 'Proxy-Authenticate', 'Accept', 'Session-Expires',
+  'Min-SE', 'Event', 'Subscription-State', 'Timestamp', 'Date', 'Subject', 'Allow-Events', 'Refer-To',
+  'Referred-By', 'Organization', 'Privacy', 'P-Asserted-Identity', 'Remote-Party-ID', 'Reason', 'RSeq', 'RAck',
+  'Content-Disposition', 'Accept-Language', 'Accept-Encoding', 'Unsupported', 'Proxy-Require', 'Warning',
+  'Retry-After', 'Min-Expires', 'Path', 'Diversion',
+];
 
-/** The lower-case long name for a header name as written (`i` -> `call-id`, `MaX-fOrWaRdS` -> `max-forwards`). */
+/** Parallel tables: SPELLINGS[i] (exact wire spelling) has the key KEYS[i]. */
+const SPELLINGS: string[] = [];
+const KEYS: string[] = [];
+/** slot = length * 32 + ((first char | 0x20) & 31) -> indexes into SPELLINGS. */
+const SHAPES: Array<number[] | undefined> = [];
+for (const spelling of COMMON) {
+  for (const variant of [spelling, spelling.toLowerCase()]) {
+    if (SPELLINGS.includes(variant)) continue;
+    const slot = variant.length * 32 + ((variant.charCodeAt(0) | 0x20) & 31);
+    (SHAPES[slot] ??= []).push(SPELLINGS.length);
+    SPELLINGS.push(variant);
+    KEYS.push(spelling.toLowerCase());
+  }
+}
+
+/**
+ * If s[from, to) is spelled exactly like one of the common header names, its index (for
+ * spellingAt/keyAt), else -1. Lets the parser skip slicing and key computation for the headers
+ * every message carries: the stored name is then an interned constant.
+ */
+export function commonNameAt(s: string, from: number, to: number): number {
+  const len = to - from;
+  const list = SHAPES[len * 32 + ((s.charCodeAt(from) | 0x20) & 31)];
+  if (list === undefined) return -1;
+  outer: for (let i = 0; i < list.length; i++) {
+    const idx = list[i]!;
+    const sp = SPELLINGS[idx]!;
+    for (let k = 0; k < len; k++) if (sp.charCodeAt(k) !== s.charCodeAt(from + k)) continue outer;
+    return idx;
+  }
+  return -1;
+}
+
+export function spellingAt(idx: number): string {
+  return SPELLINGS[idx]!;
+}
+
+export function keyAt(idx: number): string {
+  return KEYS[idx]!;
+}
+
+const COMPACT_BY_CODE: Array<string | undefined> = [];
+for (const [c, key] of Object.entries(COMPACT_FORMS)) COMPACT_BY_CODE[c.charCodeAt(0)] = key;
+
+/**
+ * The lower-case long name for a header name as written (`i` -> `call-id`, `MaX-fOrWaRdS` ->
+ * `max-forwards`). Runs once per header line on the parse path, so the usual spellings are
+ * matched by shape and one compare instead of hashing.
+ */
 export function headerKey(name: string): string {
-  let key = keyCache.get(name);
-  if (key !== undefined) return key;
-  key = name.toLowerCase();
-  if (key.length === 1) key = COMPACT_FORMS[key] ?? key;
-  // Bounded: header names are attacker input; beyond the cap we just recompute.
-  if (keyCache.size < KEY_CACHE_MAX) keyCache.set(name, key);
+  // API callers pass literals ('via', 'Call-ID'): interned strings hash for free.
+  const cached = apiKeys.get(name);
+  if (cached !== undefined) return cached;
+  const key = computeHeaderKey(name);
+  if (apiKeys.size < API_KEYS_MAX) apiKeys.set(name, key);
   return key;
+}
+
+const API_KEYS_MAX = 256;
+const apiKeys = new Map<string, string>();
+
+/** headerKey without the look-up cache (for names read off the wire). */
+export function computeHeaderKey(name: string): string {
+  const len = name.length;
+  if (len === 1) {
+    const k = COMPACT_BY_CODE[name.charCodeAt(0) | 0x20];
+    if (k !== undefined) return k;
+    return name.toLowerCase();
+  }
+  if (len === 0) return name;
+  const idx = commonNameAt(name, 0, len);
+  if (idx >= 0) return KEYS[idx]!;
+  return name.toLowerCase();
 }
 
 /** Conventional spelling for headers this stack writes (`call-id` -> `Call-ID`). */
@@ -65,15 +137,4 @@ export function prettyHeaderName(name: string): string {
     up = ch === '-';
   }
   return out;
-}
-
-for (const n of [
-  'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Max-Forwards', 'Content-Length', 'Content-Type',
-  'Route', 'Record-Route', 'Expires', 'Allow', 'Supported', 'Require', 'User-Agent', 'Server',
-  'Authorization', 'Proxy-Authorization', 'WWW-Authenticate', 'Proxy-Authenticate', 'Accept',
-  'Session-Expires', 'Min-SE', 'Event', 'Subscription-State', 'Timestamp', 'Date', 'Subject',
-  'via', 'from', 'to', 'call-id', 'cseq', 'contact', 'max-forwards', 'content-length', 'content-type',
-  'Call-Id', 'Cseq', 'v', 'f', 't', 'i', 'm', 'l', 'c', 'k', 's', 'e', 'o', 'r', 'b', 'x', 'u',
-]) {
-  headerKey(n);
 }

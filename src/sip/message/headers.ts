@@ -15,7 +15,8 @@ export class Headers implements SipHeaders {
   private names: string[];
   private values: string[];
   private keys: string[];
-  private memo: Map<string, unknown> | undefined;
+  /** Parsed views by accessor slot (accessors.ts), dropped on every mutation. */
+  private memo: unknown[] | undefined;
 
   constructor(entries?: Iterable<readonly [string, string]>) {
     this.names = [];
@@ -38,14 +39,22 @@ export class Headers implements SipHeaders {
   }
 
   get(name: string): string | undefined {
-    const key = headerKey(name);
+    return this.getByKey(headerKey(name));
+  }
+
+  /** get() for a name already in key form (lower-case long name, see headerKey). */
+  getByKey(key: string): string | undefined {
     const keys = this.keys;
     for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.values[i];
     return undefined;
   }
 
   getAll(name: string): string[] {
-    const key = headerKey(name);
+    return this.getAllByKey(headerKey(name));
+  }
+
+  /** getAll() for a name already in key form. */
+  getAllByKey(key: string): string[] {
     const out: string[] = [];
     const keys = this.keys;
     for (let i = 0; i < keys.length; i++) if (keys[i] === key) out.push(this.values[i]!);
@@ -123,14 +132,14 @@ export class Headers implements SipHeaders {
     return Headers.fromParsed(this.names.slice(), this.values.slice(), this.keys.slice());
   }
 
-  /** @internal accessor memo: a parsed view of header `key`, valid until the next mutation. */
-  memoGet(key: string): unknown {
-    return this.memo?.get(key);
+  /** @internal accessor memo slot (undefined = not computed yet). */
+  memoGet(slot: number): unknown {
+    return this.memo === undefined ? undefined : this.memo[slot];
   }
 
   /** @internal */
-  memoSet(key: string, value: unknown): void {
-    (this.memo ??= new Map()).set(key, value);
+  memoSet(slot: number, value: unknown): void {
+    (this.memo ??= [])[slot] = value;
   }
 
   private removeWhere(key: string, from: number): void {

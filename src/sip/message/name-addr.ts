@@ -12,7 +12,7 @@
  * LAQUOT/RAQUOT allow no whitespace inside the brackets (RFC 4475 badaspec).
  */
 import type { NameAddr } from './types';
-import { TOKEN, is, isWsp, quote, scanQuoted, skipWsp, unquote } from './chars';
+import { ADDR_SPEC_END, TOKEN_LWS, quote, scan, scanQuoted, scanUntil, skipWsp, unquote } from './chars';
 import { cloneParams, formatParams, scanGenericParams } from './params';
 import { cloneUri, formatUri, parseUri } from './uri';
 
@@ -45,12 +45,7 @@ function parseNameAddrAt(s: string, i: number, inList: boolean): { value: NameAd
     if (c !== 0x3c /* < */) return undefined;
   } else if (c !== 0x3c) {
     // Either `*(token LWS) <` (unquoted display name) or an addr-spec.
-    let j = i;
-    while (j < s.length) {
-      const d = s.charCodeAt(j);
-      if (!is(d, TOKEN) && !isWsp(d)) break;
-      j++;
-    }
+    const j = scan(s, i, TOKEN_LWS);
     if (j < s.length && s.charCodeAt(j) === 0x3c) {
       const dn = s.slice(i, j).trim();
       if (dn.length > 0) displayName = dn;
@@ -64,12 +59,7 @@ function parseNameAddrAt(s: string, i: number, inList: boolean): { value: NameAd
     uriText = s.slice(i + 1, close);
     p = close + 1;
   } else {
-    let j = i;
-    while (j < s.length) {
-      const d = s.charCodeAt(j);
-      if (d === 0x3b || d === COMMA || isWsp(d)) break;
-      j++;
-    }
+    const j = scanUntil(s, i, ADDR_SPEC_END);
     uriText = s.slice(i, j);
     if (uriText.indexOf('?') >= 0) return undefined;
     p = j;

@@ -4,7 +4,7 @@
  * and original case are kept so a message round-trips.
  */
 import type { Params } from './types';
-import { GENVALUE, TOKEN, is, scan, scanQuoted, skipWsp } from './chars';
+import { GENVALUE, TOKEN, scan, scanQuoted, skipWsp } from './chars';
 
 function indexOfParam(params: Params, name: string): number {
   const lower = name.toLowerCase();
@@ -79,7 +79,8 @@ export function scanGenericParams(s: string, i: number, out: Params): number {
         vEnd = scanQuoted(s, vStart);
         if (vEnd < 0) return -1;
       } else {
-        vEnd = scanGenValue(s, vStart);
+        // gen-value: token, or host (IPv6 `received=[2001:db8::1]` or unbracketed, RFC 5118 §4.5)
+        vEnd = scan(s, vStart, GENVALUE);
         if (vEnd === vStart) return -1;
       }
       out.push([name, s.slice(vStart, vEnd)]);
@@ -89,14 +90,4 @@ export function scanGenericParams(s: string, i: number, out: Params): number {
       i = nameEnd;
     }
   }
-}
-
-/** gen-value chars: token, plus host chars for IPv6 (`received=[2001:db8::1]`, or unbracketed, RFC 5118 §4.5). */
-function scanGenValue(s: string, i: number): number {
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (!is(c, GENVALUE)) break;
-    i++;
-  }
-  return i;
 }

@@ -19,13 +19,19 @@
 import type { ParseResult, SipRequest, SipResponse, SipUri } from './types';
 import { DIGIT, TOKEN, isWsp, scan, skipWsp } from './chars';
 import { Headers } from './headers';
-import { headerKey } from './header-names';
+import { commonNameAt, computeHeaderKey, keyAt, spellingAt } from './header-names';
 import { parseContentLength } from './scalars';
 import { parseUri } from './uri';
 
 export interface ParseOptions {
   /** Reject a message with more header lines than this (400). Default 256. */
   maxHeaders?: number;
+  /**
+   * Copy the body out of `buf`. Default false: the body is a view (subarray) of `buf`, which is
+   * safe because transports hand over a buffer per message (a datagram, or a framed copy) and
+   * never reuse it. Pass true if `buf` will be overwritten.
+   */
+  copyBody?: boolean;
   /**
    * The buffer is a message framed out of a stream transport: Content-Length is mandatory
    * (RFC 3261 §20.14, §18.3). Default false (datagram: no Content-Length = rest of datagram).
@@ -60,6 +66,13 @@ function parseVersion(s: string, from: number, to: number): string | undefined {
 function trimEnd(s: string, from: number, to: number): number {
   while (to > from && isWsp(s.charCodeAt(to - 1))) to--;
   return to;
+}
+
+function sliceBody(buf: Buffer, from: number, to: number, copy: boolean | undefined): Buffer {
+  if (!copy) return buf.subarray(from, to);
+  const out = Buffer.allocUnsafe(to - from);
+  buf.copy(out, 0, from, to);
+  return out;
 }
 
 function hasCtl(s: string, from: number): boolean {
@@ -151,9 +164,22 @@ function parse(buf: Buffer, opts: ParseOptions | undefined): ParseResult {
   const tlen = text.length;
   let pos = firstEnd + 2;
   while (pos < tlen) {
-    const eol = text.indexOf('\r\n', pos);
-    let next = eol + 2;
-    while (next < tlen && isWsp(text.charCodeAt(next))) next = text.indexOf('\r\n', next) + 2;
+    // One physical line: [pos, eol) then CRLF. A bare LF or CR anywhere is an error; for the
+    // answerable copy a bare LF still ends the line.
+    const lf = text.indexOf('\n', pos);
+    let eol = lf - 1;
+    if (text.charCodeAt(eol) !== 0x0d || text.indexOf('\r', pos) !== eol) {
+      error ??= 'Bad line ending';
+      if (text.charCodeAt(eol) !== 0x0d) eol = lf;
+    }
+    let next = lf + 1;
+    let folded = false;
+    while (next < tlen && isWsp(text.charCodeAt(next))) {
+      folded = true;
+      const lf2 = text.indexOf('\n', next);
+      if (text.charCodeAt(lf2 - 1) !== 0x0d || text.indexOf('\r', next) !== lf2 - 1) error ??= 'Bad line ending';
+      next = lf2 + 1;
+    }
     const nameEnd = scan(text, pos, TOKEN);
     let colon = nameEnd;
     while (colon < eol && isWsp(text.charCodeAt(colon))) colon++;
@@ -164,30 +190,24 @@ function parse(buf: Buffer, opts: ParseOptions | undefined): ParseResult {
       continue;
     }
     const vStart = skipWsp(text, colon + 1);
-    let value: string;
-    if (next === eol + 2) {
-      value = text.slice(vStart, trimEnd(text, vStart, eol));
-    } else {
+    let value = text.slice(vStart, trimEnd(text, vStart, eol));
+    if (folded) {
       // Unfold: every CRLF 1*WSP becomes one SP (RFC 3261 §7.3.1).
-      value = text.slice(vStart, trimEnd(text, vStart, eol));
-      let p = eol + 2;
+      let p = lf + 1;
       while (p < next) {
-        const e = text.indexOf('\r\n', p);
+        const lf2 = text.indexOf('\n', p);
         const ps = skipWsp(text, p);
-        const pe = trimEnd(text, ps, e);
+        const pe = trimEnd(text, ps, text.charCodeAt(lf2 - 1) === 0x0d ? lf2 - 1 : lf2);
         if (pe > ps) value = value.length > 0 ? value + ' ' + text.slice(ps, pe) : text.slice(ps, pe);
-        p = e + 2;
+        p = lf2 + 1;
       }
     }
-    const name = text.slice(pos, nameEnd);
+    const common = commonNameAt(text, pos, nameEnd);
+    const name = common >= 0 ? spellingAt(common) : text.slice(pos, nameEnd);
+    const key = common >= 0 ? keyAt(common) : computeHeaderKey(name);
     pos = next;
-    if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
-      error ??= 'Bad line ending';
-      continue;
-    }
     names.push(name);
     values.push(value);
-    const key = headerKey(name);
     keys.push(key);
     if (key === 'content-length') {
       const cl = parseContentLength(value);
@@ -203,16 +223,16 @@ function parse(buf: Buffer, opts: ParseOptions | undefined): ParseResult {
   const headers = Headers.fromParsed(names, values, keys);
 
   // Body (RFC 3261 §18.3).
-  let body = EMPTY;
+  let body: Buffer = EMPTY;
   if (!error) {
     const available = len - bodyStart;
     if (contentLength === undefined) {
       if (opts?.stream) error = 'Missing Content-Length';
-      else if (available > 0) body = Buffer.from(buf.subarray(bodyStart, len));
+      else if (available > 0) body = sliceBody(buf, bodyStart, len, opts?.copyBody);
     } else if (contentLength > available) {
       error = 'Content-Length exceeds body';
     } else if (contentLength > 0) {
-      body = Buffer.from(buf.subarray(bodyStart, bodyStart + contentLength));
+      body = sliceBody(buf, bodyStart, bodyStart + contentLength, opts?.copyBody);
     }
   }
 

@@ -1,0 +1,126 @@
+/**
+ * SIP parse throughput: our parseMessage vs the npm `sip` package's parser, side by side in one
+ * run (absolute numbers on a shared machine are noise; the ratio is the signal).
+ *
+ *   npx tsx test/bench/sip-parse.ts [--ms=1000]
+ *
+ * Ours is lazy, so each iteration also reads the top Via branch, Call-ID, CSeq, From tag and To
+ * (what the transaction layer needs on every message). `sip` parses those headers eagerly; we
+ * read the same fields from its result. Both get the datagram as a Buffer, as their UDP
+ * transports do.
+ *
+ * Targets (issue 2): >= 100,000 INVITE parses/s on one core and >= 3x the baseline.
+ */
+import { createRequire } from 'node:module';
+import { getBranch, getCSeq, getCallId, getFromTag, getTo, parseMessage } from '../../src/sip/message/index';
+
+const require = createRequire(import.meta.url);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sip = require('sip') as { parse(b: Buffer | string): any };
+
+const MS = Number(process.argv.find((a) => a.startsWith('--ms='))?.slice(5) ?? 1000);
+
+const SDP = [
+  'v=0',
+  'o=alice 2890844526 2890844526 IN IP4 192.0.2.101',
+  's=-',
+  'c=IN IP4 192.0.2.101',
+  't=0 0',
+  'm=audio 49170 RTP/AVP 0 8 9 101',
+  'a=rtpmap:0 PCMU/8000',
+  'a=rtpmap:8 PCMA/8000',
+  'a=rtpmap:9 G722/8000',
+  'a=rtpmap:101 telephone-event/8000',
+  'a=fmtp:101 0-16',
+  'a=ptime:20',
+  'a=sendrecv',
+  '',
+].join('\r\n');
+
+function message(lines: string[], body = ''): Buffer {
+  const b = Buffer.from(body);
+  return Buffer.from(lines.join('\r\n') + `\r\nContent-Length: ${b.length}\r\n\r\n` + body);
+}
+
+const INVITE = message([
+  'INVITE sip:bob@biloxi.example.com SIP/2.0',
+  'Via: SIP/2.0/UDP pc33.atlanta.example.com:5060;branch=z9hG4bK776asdhds;rport',
+  'Max-Forwards: 70',
+  'To: Bob <sip:bob@biloxi.example.com>',
+  'From: "Alice Liddell" <sip:alice@atlanta.example.com>;tag=1928301774',
+  'Call-ID: a84b4c76e66710@pc33.atlanta.example.com',
+  'CSeq: 314159 INVITE',
+  'Contact: <sip:alice@192.0.2.101:5060;transport=udp>',
+  'Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, NOTIFY, MESSAGE, SUBSCRIBE, INFO, UPDATE',
+  'Supported: replaces, timer',
+  'User-Agent: Strowger-Bench/1.0',
+  'Content-Type: application/sdp',
+], SDP);
+
+const REGISTER = message([
+  'REGISTER sip:registrar.biloxi.example.com SIP/2.0',
+  'Via: SIP/2.0/UDP bobspc.biloxi.example.com:5060;branch=z9hG4bKnashds7;rport',
+  'Max-Forwards: 70',
+  'To: Bob <sip:bob@biloxi.example.com>',
+  'From: Bob <sip:bob@biloxi.example.com>;tag=456248',
+  'Call-ID: 843817637684230@998sdasdh09',
+  'CSeq: 1826 REGISTER',
+  'Contact: <sip:bob@192.0.2.4:5060>;expires=3600',
+  'Expires: 7200',
+  'User-Agent: Strowger-Bench/1.0',
+]);
+
+let sink = 0;
+
+function ours(buf: Buffer): void {
+  const r = parseMessage(buf);
+  if (!r.ok) throw new Error(r.error);
+  const m = r.msg;
+  sink += (getBranch(m)?.length ?? 0) + (getCallId(m)?.length ?? 0) + (getCSeq(m)?.seq ?? 0);
+  sink += (getFromTag(m)?.length ?? 0) + (getTo(m)?.uri.host.length ?? 0);
+}
+
+function baseline(buf: Buffer): void {
+  const m = sip.parse(buf);
+  if (!m) throw new Error('sip.parse failed');
+  const h = m.headers;
+  sink += (h.via[0].params.branch?.length ?? 0) + h['call-id'].length + h.cseq.seq;
+  sink += (h.from.params.tag?.length ?? 0) + (sip.parseUri(h.to.uri)?.host.length ?? 0);
+}
+
+/** Runs fn on buf in batches for ~ms milliseconds; returns operations per second. */
+function measure(fn: (b: Buffer) => void, buf: Buffer, ms: number): number {
+  for (let i = 0; i < 2000; i++) fn(buf); // warm-up
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < ms) {
+    for (let i = 0; i < 1000; i++) fn(buf);
+    n += 1000;
+    t = performance.now();
+  }
+  return (n * 1000) / (t - t0);
+}
+
+function fmt(x: number): string {
+  return Math.round(x).toLocaleString('en-US').padStart(10);
+}
+
+console.log(`SIP parse benchmark (${MS} ms per measurement, node ${process.version})`);
+console.log(`INVITE ${INVITE.length} bytes, REGISTER ${REGISTER.length} bytes\n`);
+console.log('message    strowger/s    sip(npm)/s    ratio');
+const results: Array<[string, number, number]> = [];
+for (const [name, buf] of [['INVITE', INVITE], ['REGISTER', REGISTER]] as const) {
+  // Interleave to spread machine noise over both sides; keep the best of two rounds each.
+  const a1 = measure(ours, buf, MS / 2);
+  const b1 = measure(baseline, buf, MS / 2);
+  const a2 = measure(ours, buf, MS / 2);
+  const b2 = measure(baseline, buf, MS / 2);
+  const a = Math.max(a1, a2);
+  const b = Math.max(b1, b2);
+  results.push([name, a, b]);
+  console.log(`${name.padEnd(9)} ${fmt(a)}    ${fmt(b)}    ${(a / b).toFixed(2)}x`);
+}
+const invite = results[0]!;
+console.log(`\ntargets: INVITE >= 100,000/s: ${invite[1] >= 100_000 ? 'met' : 'NOT met'}; >= 3x baseline: ${invite[1] / invite[2] >= 3 ? 'met' : 'NOT met'}`);
+if (sink === 42) console.log('');
