@@ -221,11 +221,12 @@ export class DigestServer {
       if (!same) return fail('uri-mismatch', algorithm);
     }
 
-    // Response: length first (public: it follows from the algorithm), then constant time.
+    // The qop token is matched case-insensitively above but hashed exactly as sent (it is part
+    // of what the client hashed). Response: length first (public: it follows from the algorithm), then constant time.
     if (response.length !== digestHexLength(algorithm) || !isHex(response)) return fail('bad-response', algorithm);
     const ha1 = this.ha1For(secret, algorithm, username, realm);
     if (ha1 === undefined) return fail('unsupported-algorithm', algorithm);
-    const expected = computeResponse({ algorithm, ha1, nonce, method: input.method, uri, qop: c.qop?.toLowerCase(), nc: c.nc, cnonce: c.cnonce });
+    const expected = computeResponse({ algorithm, ha1, nonce, method: input.method, uri, qop: c.qop, nc: c.nc, cnonce: c.cnonce });
     if (!hexDigestsEqual(expected, response)) return fail('bad-response', algorithm);
 
     if (check.kind === 'expired' || check.kind === 'foreign-epoch') return fail('stale', algorithm);
