@@ -17,6 +17,7 @@ export {
 export { ServerTransaction, type ReplyOptions } from './transaction/server-transaction';
 export type { ClientTransaction, TransactionUser, TransactionLayerCounters } from './transaction/transaction-layer';
 export type { ClientTransactionCallbacks, ClientTransactionView, ServerTransactionEvents } from './transaction/types';
+export { makeCancel, makeNon2xxAck } from './transaction/messages';
 export { DEFAULT_TIMERS, timerValues, type TimerConfig, type TimerValues } from './transaction/timers';
 export type { InboundEnvelope, TransportLayerCounters } from './transport/transport-layer';
 export type { HostPort, SendTarget, Transport, TransportCounters, TransportProtocol } from './transport/types';

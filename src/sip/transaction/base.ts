@@ -8,8 +8,9 @@
  */
 import type { Clock, TimerHandle } from '../../util/clock';
 import type { Logger } from '../../util/logger';
-import type { SipMessage } from '../message/types';
+import type { SipMessage, SipResponse } from '../message/types';
 import type { TimerValues } from './timers';
+import type { ClientTransactionCallbacks, ClientTransactionView } from './types';
 
 /** What a transaction needs from its owner (the TransactionLayer). */
 export interface TransactionContext {
@@ -116,6 +117,18 @@ export abstract class TransactionBase<S extends string, I extends Input> {
     this.terminatedNotified = true;
     this.ctx.onTerminated(this);
   }
+}
+
+/** Pass a response to the client TU: onResponse, then onProvisional or onFinal. */
+export function passUp(
+  log: Logger,
+  callbacks: ClientTransactionCallbacks,
+  res: SipResponse,
+  tx: ClientTransactionView,
+): void {
+  safeCall(log, 'onResponse', callbacks.onResponse && (() => callbacks.onResponse!(res, tx)));
+  if (res.status < 200) safeCall(log, 'onProvisional', callbacks.onProvisional && (() => callbacks.onProvisional!(res, tx)));
+  else safeCall(log, 'onFinal', callbacks.onFinal && (() => callbacks.onFinal!(res, tx)));
 }
 
 /** Run a TU callback without letting it unwind the state machine (habit 11). */

@@ -42,7 +42,7 @@
  *   final response; the ACK for a 2xx is the TU's (UAC core), which sees every 2xx in Accepted.
  */
 import type { SipRequest, SipResponse } from '../message/types';
-import { safeCall, TransactionBase, type Table, type TransactionContext } from './base';
+import { passUp, safeCall, TransactionBase, type Table, type TransactionContext } from './base';
 import type { ClientTransactionCallbacks, ClientTransactionView } from './types';
 
 export type IctState = 'Calling' | 'Proceeding' | 'Completed' | 'Accepted' | 'Terminated';
@@ -61,7 +61,7 @@ type Self = ClientInviteTransaction;
 
 function toTu(self: Self, res: SipResponse): void {
   self.lastResponse = res;
-  safeCall(self.log, 'onResponse', self.callbacks.onResponse && (() => self.callbacks.onResponse!(res, self)));
+  passUp(self.log, self.callbacks, res, self);
 }
 
 function enterProceeding(self: Self, i: { res: SipResponse }): void {

@@ -46,7 +46,7 @@
  * Responses retransmitted while Completed are absorbed (not passed up).
  */
 import type { SipRequest, SipResponse } from '../message/types';
-import { safeCall, TransactionBase, type Table, type TransactionContext } from './base';
+import { passUp, safeCall, TransactionBase, type Table, type TransactionContext } from './base';
 import type { ClientTransactionCallbacks, ClientTransactionView } from './types';
 
 export type NictState = 'Trying' | 'Proceeding' | 'Completed' | 'Terminated';
@@ -63,7 +63,7 @@ type Self = ClientNonInviteTransaction;
 
 function toTu(self: Self, res: SipResponse): void {
   self.lastResponse = res;
-  safeCall(self.log, 'onResponse', self.callbacks.onResponse && (() => self.callbacks.onResponse!(res, self)));
+  passUp(self.log, self.callbacks, res, self);
 }
 
 function enterCompleted(self: Self, i: { res: SipResponse }): void {

@@ -28,6 +28,28 @@ export function makeNon2xxAck(invite: SipRequest, res: SipResponse): SipRequest 
   return createRequest({ method: 'ACK', uri: invite.uri, headers });
 }
 
+/**
+ * §9.1: a CANCEL for a client INVITE: same Request-URI, Call-ID, To, From, CSeq number and Route
+ * headers; a single Via equal to the INVITE's top Via (so it shares its branch); CSeq method
+ * CANCEL. The TU sends it (as a non-INVITE client transaction, to the INVITE's destination) only
+ * after a provisional response arrived (§9.1).
+ */
+export function makeCancel(invite: SipRequest): SipRequest {
+  const h = invite.headers;
+  const headers: Array<[string, string]> = [];
+  const via = h.getAll('via')[0];
+  if (via !== undefined) headers.push(['Via', firstViaValue(via)]);
+  for (const r of h.getAll('route')) headers.push(['Route', r]);
+  headers.push(['Max-Forwards', h.get('max-forwards') ?? '70']);
+  for (const name of ['from', 'to', 'call-id']) {
+    const v = h.get(name);
+    if (v !== undefined) headers.push([name === 'call-id' ? 'Call-ID' : name === 'from' ? 'From' : 'To', v]);
+  }
+  const cseq = h.get('cseq');
+  if (cseq !== undefined) headers.push(['CSeq', `${cseqNumber(cseq)} CANCEL`]);
+  return createRequest({ method: 'CANCEL', uri: invite.uri, headers });
+}
+
 /** §8.2.6.1: 100 Trying copies Timestamp and carries no To tag. */
 export function make100Trying(invite: SipRequest): SipResponse {
   return createResponse(invite, 100, 'Trying');

@@ -12,6 +12,10 @@ export interface ClientTransactionCallbacks {
    * can re-ACK them.
    */
   onResponse?(res: SipResponse, tx: ClientTransactionView): void;
+  /** Convenience split of onResponse: 100-199 (called after onResponse). */
+  onProvisional?(res: SipResponse, tx: ClientTransactionView): void;
+  /** Convenience split of onResponse: 200-699, including 2xx retransmissions in Accepted. */
+  onFinal?(res: SipResponse, tx: ClientTransactionView): void;
   /** Timer B (INVITE) or Timer F (non-INVITE) fired: no final response (RFC 3261 §17.1.1.2, §17.1.2.2). */
   onTimeout?(tx: ClientTransactionView): void;
   /** The transport could not send the request (or the ACK) (§17.1.4). */

@@ -204,4 +204,22 @@ describe('INVITE client transaction (RFC 3261 §17.1.1, RFC 6026)', () => {
     expect(() => tx.receive(response(req, 486))).not.toThrow();
     expect(tx.state).toBe('Completed');
   });
+
+  it('onProvisional / onFinal split what onResponse sees', () => {
+    const h = harness(false);
+    const req = request('INVITE');
+    const prov: number[] = [];
+    const fin: number[] = [];
+    const tx = new ClientInviteTransaction(h.ctx, 'x', req, {
+      onProvisional: (r) => prov.push(r.status),
+      onFinal: (r) => fin.push(r.status),
+    }, { makeAck: makeNon2xxAck });
+    tx.start();
+    tx.receive(response(req, 100));
+    tx.receive(response(req, 183));
+    tx.receive(response(req, 200));
+    tx.receive(response(req, 200));
+    expect(prov).toEqual([100, 183]);
+    expect(fin).toEqual([200, 200]);
+  });
 });
