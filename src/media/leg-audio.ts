@@ -1,7 +1,8 @@
 /**
  * Small helpers for apps on a single leg:
  *   startEcho    loop a leg's media back to itself (relay path from the session to itself).
- *   LegPlayer    inject L16 (WAV, tones) on a leg: source -> resample -> encode, one frame per ptime.
+ *   LegPlayer    inject L16 (WAV, tones) on a leg: source -> resample -> encode, one frame per ptime;
+ *                while it plays it holds the leg's outbound stream alone (bridged audio is muted).
  *   LegCapture   capture a leg's audio as L16 frames (recording): jitter buffer, decode, resample.
  */
 import type { Codec } from '../codec/types';
@@ -85,6 +86,7 @@ export class LegPlayer {
     const p = new Promise<void>((resolve) => {
       this.done = resolve;
     });
+    this.session.acquireExclusive(this.enc);
     this.pacer.start();
     return p;
   }
@@ -118,6 +120,7 @@ export class LegPlayer {
 
   private finish(): void {
     this.pacer.stop();
+    this.session.releaseExclusive(this.enc);
     this.source = undefined;
     const d = this.done;
     this.done = undefined;

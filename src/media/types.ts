@@ -76,8 +76,8 @@ export interface OutboundStats {
   dtmfPackets: number;
   droppedNoRemote: number;
   droppedInactive: number;
-  /** Audio suppressed while we generated an RFC 4733 event. */
-  suppressedDuringDtmf: number;
+  /** Packets of other producers muted while DTMF generation or playback held the stream. */
+  suppressed: number;
   sendErrors: number;
   rtcpSent: number;
 }

@@ -4,6 +4,7 @@ import { FakeClock } from '../../../src/util/clock';
 import { isStrowgerError } from '../../../src/util/errors';
 import { defaultCodecs } from '../../../src/media/default-codecs';
 import { LegCapture, LegPlayer, startEcho, type L16Source } from '../../../src/media/leg-audio';
+import { MediaBridge } from '../../../src/media/media-bridge';
 import { PortAllocator } from '../../../src/media/port-allocator';
 import { parseRtpHeader, RtpHeader } from '../../../src/media/rtp-packet';
 import { RtpSession } from '../../../src/media/rtp-session';
@@ -92,6 +93,37 @@ describe('LegPlayer', () => {
     player.stop();
     await played;
     expect(ids(p).map((o) => o.id)).toEqual([1, 2, 3]);
+  });
+
+  it('over a bridged leg it replaces the partner audio, which resumes afterwards on the same stream', async () => {
+    const clock = new FakeClock();
+    const a = await leg(clock, T20);
+    const b = await leg(clock, T20);
+    const bridge = new MediaBridge(a.s, b.s, { clock });
+    cleanup.push(() => bridge.close());
+    expect(bridge.mode).toBe('relay');
+    const fromA = (q: number): Buffer => rtp(q, q * 160, { ssrc: 9, payload: Uint8Array.from([0x7f, q]) });
+    await a.p.send(fromA(1), a.s.localPort);
+    await b.p.waitFor(1);
+    const player = new LegPlayer(b.s, traceCodecs, clock);
+    cleanup.push(() => player.close());
+    const played = player.play(countingSource(3, 8000));
+    for (let i = 0; i < 4; i++) {
+      await a.p.send(fromA(2 + i), a.s.localPort); // partner keeps talking: muted on B
+      await settle(3);
+      clock.advance(20);
+      await settle(3);
+    }
+    await played;
+    await a.p.send(fromA(6), a.s.localPort);
+    await b.p.waitFor(5);
+    await settle(5);
+    const out = ids(b.p);
+    // relay(1), player 1..3, relay(6); relayed frames have 0x7f in the first payload byte.
+    expect(out.map((o) => (o.id >> 8 === 0x7f ? `a${o.id & 0xff}` : `p${o.id}`))).toEqual(['a1', 'p1', 'p2', 'p3', 'a6']);
+    for (let i = 1; i < out.length; i++) expect((out[i]!.h.sequenceNumber - out[i - 1]!.h.sequenceNumber) & 0xffff).toBe(1);
+    expect(new Set(out.map((o) => o.h.ssrc)).size).toBe(1);
+    expect(b.s.stats().out.suppressed).toBeGreaterThanOrEqual(3);
   });
 
   it('needs negotiated media', async () => {

@@ -181,7 +181,7 @@ describe('RtpSession', () => {
     expect(s.sendingDtmf).toBe(true);
     s.sendPayload(new Uint8Array(160), 0, 1, false, {});
     await done;
-    expect(s.stats().out.suppressedDuringDtmf).toBe(1);
+    expect(s.stats().out.suppressed).toBe(1);
     expect(a.received.every((r) => header(r.data).payloadType === 101)).toBe(true);
   });
 
