@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as ts from '../../../src/codec/g711';
 import { nativeAddon } from '../../../src/codec/native';
 import { referenceTables } from './g711-reference';
+import { SpandspHelper } from './spandsp-helper';
 
 const FIX = join(__dirname, '../../fixtures/codec');
 const ref = referenceTables();
@@ -112,5 +113,30 @@ describe('G.711 native path', () => {
     expect(() => n!.alawDecode(new Uint8Array(8), new Int16Array(4))).toThrow(TypeError);
     expect(() => (n!.alawDecode as unknown as (a: unknown) => number)(new Uint8Array(8))).toThrow(TypeError);
     expect(() => n!.alawDecode(new Uint8Array(8), new Uint16Array(8) as unknown as Int16Array)).toThrow(TypeError);
+  });
+});
+
+describe('G.711 cross-check with libspandsp (a third-party implementation)', () => {
+  const helper = new SpandspHelper();
+  afterAll(() => helper.dispose());
+
+  it('A-law and all decoders agree everywhere; µ-law encoders differ only by the negative-input convention', () => {
+    expect(helper.setupError).toBe('');
+    const sp = helper.run('g711', new Uint8Array(1));
+    expect(sp.length).toBe(132096);
+    expect(firstDiff(sp.subarray(65536, 131072), ref.alawEnc)).toBe('none');
+    expect(firstDiff(sp.subarray(131072), bin.subarray(131072))).toBe('none');
+    // spandsp's µ-law takes the magnitude of a negative x as -x where we (and ITU-T G.191) take
+    // ~x = -x-1, i.e. spandsp(x) = ours(x - 1) for every negative x. The two differ exactly where
+    // -x lands on a decision value: 127 inputs, one per interval boundary.
+    const spU = sp.subarray(0, 65536);
+    let differ = 0;
+    for (let x = -32767; x < 32768; x++) {
+      const i = x + 32768;
+      if (x >= 0) expect(spU[i]).toBe(ref.ulawEnc[i]);
+      else expect(spU[i]).toBe(ref.ulawEnc[i - 1]);
+      if (spU[i] !== ref.ulawEnc[i]) differ++;
+    }
+    expect(differ).toBe(127);
   });
 });

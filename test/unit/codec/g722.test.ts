@@ -3,45 +3,15 @@
  * nothing of it is in our code). A helper is compiled at test time into a temp dir. Without gcc or
  * libspandsp-dev this test FAILS with a message: it must not pass by skipping.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { nativeAddon } from '../../../src/codec/native';
+import { SpandspHelper } from './spandsp-helper';
 import { g722TestProgramme, prng } from './test-signals';
 
-const HELPER_SRC = join(__dirname, '../../fixtures/codec/spandsp-g722.c');
-let dir = '';
-let helper = '';
-let setupError = '';
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'strowger-g722-'));
-  helper = join(dir, 'spandsp-g722');
-  if (!existsSync('/usr/include/spandsp.h') && !existsSync('/usr/include/x86_64-linux-gnu/spandsp.h')) {
-    setupError = 'libspandsp-dev is not installed (apt-get install libspandsp-dev): the G.722 reference is missing';
-    return;
-  }
-  try {
-    execFileSync('gcc', ['-O2', '-o', helper, HELPER_SRC, '-lspandsp'], { stdio: 'pipe', timeout: 60_000 });
-  } catch (e) {
-    setupError = `cannot build the spandsp helper: ${(e as Error).message}`;
-  }
-});
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-function spandsp(mode: 'enc' | 'dec', input: Uint8Array): Buffer {
-  if (setupError) throw new Error(setupError);
-  const inPath = join(dir, `${mode}.in`);
-  const outPath = join(dir, `${mode}.out`);
-  writeFileSync(inPath, input);
-  execFileSync(helper, [mode, inPath, outPath], { timeout: 60_000 });
-  return readFileSync(outPath);
-}
+const helper = new SpandspHelper();
+const setupError = helper.setupError;
+afterAll(() => helper.dispose());
+const spandsp = (mode: 'enc' | 'dec', input: Uint8Array): Buffer => helper.run(mode, input);
 
 const bytesOf = (a: Int16Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const int16Of = (b: Buffer): Int16Array => new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
