@@ -5,13 +5,14 @@
 import type { AppDefinition, Core } from '../core';
 import { bridgeApp, transferApp } from './bridge-app';
 import { callControlApps } from './call-control';
-import { mediaApps } from './media-apps';
+import { mediaApps, playRingback } from './media-apps';
 import { variableApps } from './variables';
 
 export const DPTOOLS: readonly AppDefinition[] = [...callControlApps, ...variableApps, bridgeApp, transferApp, ...mediaApps];
 
 export function registerDptools(core: Core): void {
   for (const app of DPTOOLS) core.apps.register(app);
+  core.ringbackPlayer = playRingback;
 }
 
 export { bridgeApp, transferApp, continueAfterFailure, causeListHas } from './bridge-app';

@@ -151,3 +151,22 @@ export const playbackApp: AppDefinition = {
 };
 
 export const mediaApps: AppDefinition[] = [echoApp, playbackApp];
+
+/**
+ * The core's ringback player: a bare TGML tone (`%(2000,4000,440,480)`, as in the vanilla
+ * `us-ring` variable), a `tone_stream://` URL, or a file, repeated until `signal` aborts.
+ */
+export async function playRingback(ch: Channel, spec: string, signal: AbortSignal): Promise<void> {
+  const target = spec.startsWith('%(') ? `tone_stream://${spec};loops=-1` : spec;
+  for (let round = 0; !signal.aborted && ch.up; round++) {
+    const source = await openPlaybackSource(ch, target);
+    if (!source) {
+      ch.log.warn({ ringback: spec }, 'ringback source not found');
+      return;
+    }
+    const m = ch.media();
+    if (!m) return;
+    await m.play(source, signal);
+    if (round > 10_000) return;
+  }
+}

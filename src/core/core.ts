@@ -80,6 +80,12 @@ export class Core {
   readonly startedAt: number;
   readonly stats: CoreStats = { sessionsSinceStartup: 0, peakSessions: 0 };
   readonly cdr: CdrWriter | undefined;
+  /**
+   * Plays `ringback` / `transfer_ringback` (a TGML tone like `%(2000,4000,440,480)`, a
+   * `tone_stream://` URL or a file) to an A leg while its B legs ring, until `signal` aborts.
+   * Installed by the apps module (registerDptools); without it B's 180 is relayed as 180.
+   */
+  ringbackPlayer: ((channel: Channel, spec: string, signal: AbortSignal) => Promise<void>) | undefined;
 
   private readonly channelMap = new Map<string, Channel>();
   private readonly sessions = new Map<string, Session>();

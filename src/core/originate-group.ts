@@ -74,6 +74,7 @@ export class LegGroup {
   private earlySlot: Slot | undefined;
   private lastCreateFailure: HangupCause | undefined;
   private offAbort: (() => void) | undefined;
+  private ringback: AbortController | undefined;
 
   constructor(private readonly o: LegGroupOptions) {
     this.slots = o.legs.map((leg) => ({
@@ -238,9 +239,37 @@ export class LegGroup {
     if (this.finished) return;
     this.progressSeen = true;
     const a = this.o.originator;
-    if (!a || !a.up || a.answered || a.earlyMedia || a.ringing) return;
+    if (!a || !a.up) return;
+    if (this.startRingback(a)) return;
+    if (a.answered || a.earlyMedia || a.ringing) return;
     if (truthy(this.o.vars.ignore_ring_ready)) return;
     a.ringReady().catch((err: unknown) => a.log.warn({ err }, 'ring_ready on originator failed'));
+  }
+
+  /**
+   * `ringback` (A not answered) / `transfer_ringback` (A answered): instead of relaying 180, A is
+   * pre-answered and hears the generated ringback until a leg answers or sends early media.
+   */
+  private startRingback(a: Channel): boolean {
+    if (this.ringback || this.earlyLink) return !!this.ringback;
+    const spec = a.answered ? a.getVariable('transfer_ringback') : a.getVariable('ringback');
+    const player = this.o.core.ringbackPlayer;
+    if (!spec || !player) return false;
+    const ctl = new AbortController();
+    this.ringback = ctl;
+    void (async () => {
+      try {
+        if (!a.answered) await a.preAnswer();
+        if (!ctl.signal.aborted) await player(a, spec, ctl.signal);
+      } catch (err) {
+        a.log.warn({ err }, 'ringback failed');
+      }
+    })();
+    return true;
+  }
+
+  private stopRingback(): void {
+    this.ringback?.abort();
   }
 
   private onProgressMedia(slot: Slot, ch: Channel): void {
@@ -265,6 +294,7 @@ export class LegGroup {
       const am = a.media();
       const bm = ch.media();
       if (am && bm) {
+        this.stopRingback();
         this.earlyLink = am.bridge(bm);
         this.earlySlot = slot;
       }
@@ -316,6 +346,7 @@ export class LegGroup {
     this.outcome = outcome;
     for (const t of this.timers) t.cancel();
     this.offAbort?.();
+    this.stopRingback();
     const loser = this.loserCause();
     for (const s of this.slots) {
       cleanup(s);

@@ -225,3 +225,28 @@ describe('media apps', () => {
     b.hangup();
   });
 });
+
+describe('ringback', () => {
+  it('ringback=<TGML>: B rings => A pre-answered and hears the tone until B answers', async () => {
+    const env = makeCore({ scripts: { b: { ring: 100, answer: 3000 } } });
+    registerDptools(env.core);
+    env.core.dialplans.register(new TableDialplan({ default: { '2000': [act('set', 'ringback=%(2000,4000,440,480)'), act('bridge', 'fake/b')] } }));
+    const { ch: a, driver } = inbound(env.core, '2000');
+    const m = driver.mediaHandle as FakeMedia;
+    m.maxFrames = 50;
+    void env.core.startInbound(a);
+    await flush();
+    await advance(env.clock, 500, 50);
+    expect(driver.calls).toEqual(['preAnswer']);
+    expect(m.frames.length).toBe(50);
+    expect(m.frames[0]!.pcm.some((v) => v !== 0)).toBe(true);
+    expect(m.activePlays).toBe(1);
+    await advance(env.clock, 3000, 100);
+    expect(m.activePlays).toBe(0);
+    expect(a.answered).toBe(true);
+    expect(driver.calls).toEqual(['preAnswer', 'answer']);
+    // the player was stopped: no second round started after the answer
+    expect(m.frames.length).toBe(50);
+    a.hangup();
+  });
+});

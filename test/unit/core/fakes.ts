@@ -55,7 +55,16 @@ export class FakeMedia implements MediaHandle {
     };
   }
   /** Pulls the source dry at once (bounded), recording the samples; then waits for the end or abort. */
+  activePlays = 0;
   async play(source: L16Source, signal: AbortSignal): Promise<void> {
+    this.activePlays++;
+    try {
+      await this.pull(source, signal);
+    } finally {
+      this.activePlays--;
+    }
+  }
+  private async pull(source: L16Source, signal: AbortSignal): Promise<void> {
     const buf = new Int16Array(Math.round(source.sampleRate / 50));
     for (let i = 0; i < this.maxFrames && !signal.aborted; i++) {
       const n = source.read(buf);
