@@ -98,7 +98,13 @@ export class LegPlayer {
     if (missed > 0) this.enc.skip(missed, now);
     const need = this.frame.length;
     while (!this.ended && this.fifo.length < need) {
-      const n = src.read(this.chunk);
+      let n = 0;
+      try {
+        n = src.read(this.chunk);
+      } catch (err) {
+        logger.error({ err }, 'playback source threw; playback ends');
+        n = 0;
+      }
       if (n <= 0) {
         this.ended = true;
         break;

@@ -5,6 +5,7 @@
  * wire); it reports them as `missed` on the next tick and re-anchors.
  */
 import type { Clock, TimerHandle } from '../util/clock';
+import { logger } from '../util/logger';
 
 export type PacerTick = (now: number, missed: number) => void;
 
@@ -15,6 +16,7 @@ export class Pacer {
   private running = false;
   ticks = 0;
   missedTotal = 0;
+  tickErrors = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -62,7 +64,13 @@ export class Pacer {
       this.missedTotal += missed;
     }
     this.ticks++;
-    this.onTick(now, missed);
+    try {
+      this.onTick(now, missed);
+    } catch (err) {
+      // Timer callbacks must never throw into the event loop; the next tick still comes.
+      this.tickErrors++;
+      logger.error({ err }, 'media pacer tick threw');
+    }
     if (this.running) this.arm();
   };
 }

@@ -146,7 +146,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       ssrc: 0, packets: 0, bytes: 0, payloadBytes: 0, lost: 0, expected: 0, jitterMs: 0, outOfOrder: 0,
       duplicates: 0, seqJumps: 0, ssrcChanges: 0, dtmfPackets: 0, dtmfEvents: 0, droppedMalformed: 0,
       droppedWrongSource: 0, droppedLearning: 0, droppedUnknownPt: 0, droppedInactive: 0,
-      rtcpPackets: 0, rtcpMalformed: 0, rtcpWrongSource: 0,
+      rtcpPackets: 0, rtcpMalformed: 0, rtcpWrongSource: 0, sinkErrors: 0,
     };
     this.outStats = {
       ssrc: this.sender.ssrc, packets: 0, bytes: 0, payloadBytes: 0, dtmfPackets: 0, droppedNoRemote: 0,
@@ -211,6 +211,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   /** Set the remote address from SDP. A different address restarts latching (latching.ts). */
   setRemote(remote: RemoteMedia | undefined): void {
+    // RFC 3264 §5.1/§6: port 0 means the stream is disabled: no remote to send to.
+    if (remote && !(Number.isInteger(remote.port) && remote.port > 0 && remote.port < 65536)) remote = undefined;
     this.remote = remote ? { ...remote } : undefined;
     this.rtcpRemotePort = -1;
     this.latch.setExpected(remote ? { address: remote.address, port: remote.port } : undefined, remote?.signalingAddress);
@@ -305,10 +307,28 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     const ext = rx.lastExtSeq;
     const k = kind as PacketKindCode;
     const sink = this.sink;
-    if (sink !== null) sink(msg, hdr, k, ext, now);
+    // Data plane: a consumer bug must not unwind the socket's event loop callback.
+    if (sink !== null) {
+      try {
+        sink(msg, hdr, k, ext, now);
+      } catch (err) {
+        this.consumerThrew(err);
+      }
+    }
     const taps = this.taps;
-    for (let i = 0; i < taps.length; i++) taps[i]!(msg, hdr, k, ext, now);
+    for (let i = 0; i < taps.length; i++) {
+      try {
+        taps[i]!(msg, hdr, k, ext, now);
+      } catch (err) {
+        this.consumerThrew(err);
+      }
+    }
   };
+
+  private consumerThrew(err: unknown): void {
+    this.inStats.sinkErrors++;
+    this.log.error({ err }, 'RTP packet consumer threw');
+  }
 
   private newSource(ssrc: number): void {
     if (this.rxStarted) {
@@ -384,7 +404,13 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       out.droppedNoRemote++;
       return;
     }
-    this.rtpSocket.send(buf, 0, buf.length, target.port, target.address);
+    try {
+      this.rtpSocket.send(buf, 0, buf.length, target.port, target.address);
+    } catch (err) {
+      out.sendErrors++;
+      this.log.debug({ err }, 'RTP send failed');
+      return;
+    }
     const s = this.sender;
     if (seqDiff(seq, s.seq) > 0) {
       s.seq = seq;
@@ -505,7 +531,13 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     }
     const pkt = buildRtcpReport(s.ssrc, this.cname, sender, blocks);
     const port = this.rtcpRemotePort > 0 ? this.rtcpRemotePort : this.remote?.rtcpPort ?? target.port + 1;
-    this.rtcpSocket.send(pkt, port, target.address);
+    try {
+      this.rtcpSocket.send(pkt, port, target.address);
+    } catch (err) {
+      this.outStats.sendErrors++;
+      this.log.debug({ err }, 'RTCP send failed');
+      return;
+    }
     this.outStats.rtcpSent++;
   }
 

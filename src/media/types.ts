@@ -66,6 +66,8 @@ export interface InboundStats {
   rtcpPackets: number;
   rtcpMalformed: number;
   rtcpWrongSource: number;
+  /** A sink or tap threw (a bug above the media plane); the packet was still counted. */
+  sinkErrors: number;
 }
 
 export interface OutboundStats {

@@ -60,6 +60,20 @@ describe('Pacer', () => {
     expect(ticks.length).toBe(5);
   });
 
+  it('a throwing tick is counted and the pacer keeps going', () => {
+    const clock = new FakeClock();
+    let n = 0;
+    const p = new Pacer(clock, 20, () => {
+      n++;
+      if (n === 2) throw new Error('bug');
+    });
+    p.start();
+    clock.advance(100);
+    p.stop();
+    expect(n).toBe(5);
+    expect(p.tickErrors).toBe(1);
+  });
+
   it('after an event-loop stall it reports the missed ticks on one tick and re-anchors', () => {
     const fake = new FakeClock();
     let offset = 0;

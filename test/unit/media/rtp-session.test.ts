@@ -256,6 +256,28 @@ describe('RtpSession', () => {
     expect(s.stats().in.droppedInactive).toBe(1);
   });
 
+  it('a disabled stream (SDP port 0) or a throwing consumer never throws out of the data plane', async () => {
+    const s = await session();
+    const a = await peer();
+    s.setRemote({ address: a.address, port: 0 });
+    expect(s.target).toBeUndefined();
+    s.sendPayload(new Uint8Array(160), 0, 1, false, {});
+    s.sendRtcpReport();
+    expect(s.stats().out.droppedNoRemote).toBe(1);
+    s.setRemote({ address: a.address, port: a.port });
+    let tapped = 0;
+    s.setSink(() => {
+      throw new Error('consumer bug');
+    });
+    s.addTap(() => tapped++);
+    await a.send(rtp(1, 160), s.localPort);
+    await a.send(rtp(2, 320), s.localPort);
+    await settle();
+    expect(s.stats().in.packets).toBe(2);
+    expect(s.stats().in.sinkErrors).toBe(2);
+    expect(tapped).toBe(2);
+  });
+
   it('close() is idempotent, releases the ports and emits closed once', async () => {
     const before = allocator.inUse;
     const s = await RtpSession.create(allocator, { rtcpIntervalMs: 0 });
