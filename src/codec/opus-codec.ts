@@ -97,11 +97,15 @@ export class OpusCodec implements Codec {
   }
 
   /**
-   * Encode one frame (frameSamples * channels samples). Returns payload bytes; 0 when DTX says the
-   * packet need not be sent (libopus returns <= 2 bytes then) or on an encoder error.
+   * Encode one frame (frameSamples * channels samples; a different length is a caller bug:
+   * TypeError). Returns payload bytes; 0 when DTX says the packet need not be sent (libopus
+   * returns <= 2 bytes then) or on an encoder error.
    */
   encode(pcm: Int16Array, out: Uint8Array): number {
-    if (!this.enc || pcm.length < this.frameSamples * this.channels) return 0;
+    if (!this.enc) return 0;
+    if (pcm.length !== this.frameSamples * this.channels) {
+      throw new TypeError(`opus encode: expected ${this.frameSamples * this.channels} samples, got ${pcm.length}`);
+    }
     const len = this.w.encode(this.enc, pcm, this.frameSamples, this.channels, out);
     if (len <= 0) return 0;
     if (len <= 2 && this.fmtp.usedtx) return 0;

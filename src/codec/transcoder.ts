@@ -163,6 +163,9 @@ export function createPayloadTranscoderWith(
   if (src.channels !== dst.channels) {
     throw new StrowgerError('CODEC_UNKNOWN', `transcoding between ${src.channels} and ${dst.channels} channels is not supported`);
   }
+  if (src.channels !== 1 && src.sampleRate !== dst.sampleRate) {
+    throw new StrowgerError('CODEC_UNKNOWN', `resampling ${src.channels}-channel audio is not supported`);
+  }
   if (canFuse(src, dst)) return new FusedTranscoder(src, dst);
   const decoder = makeCodec(src);
   let encoder: Codec | undefined;

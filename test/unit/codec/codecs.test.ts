@@ -189,6 +189,7 @@ describe('payload transcoder', () => {
   it('refuses ptime or channel mismatches', () => {
     expect(() => createPayloadTranscoder(d('PCMU@20i'), d('PCMA@30i'))).toThrow(/ptime/);
     expect(() => createPayloadTranscoder(d('opus@2c'), d('PCMA'))).toThrow(/channels/);
+    expect(() => createPayloadTranscoder(d('opus@2c'), d('opus@16000h@2c'))).toThrow(/resampling 2-channel/);
   });
 
   it('the native fused call checks its arguments', () => {

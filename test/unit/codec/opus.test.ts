@@ -192,6 +192,7 @@ describe('opus', () => {
     const sum = (c: Codec): number => roundTrip(c, x).bytes.reduce((a, b) => a + b, 0);
     expect(sum(hi)).toBeGreaterThan(sum(lo) * 2);
     expect(() => createCodec({ ...defaultDescription('opus')!, sampleRate: 44100 })).toThrow();
+    expect(() => lo.encode(new Int16Array(100), new Uint8Array(1500))).toThrow(TypeError);
     lo.close();
     hi.close();
   });
