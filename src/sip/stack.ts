@@ -38,6 +38,7 @@ export interface StreamOptions {
   /** Close a connection stuck in a partial message this long (default 64·T1). */
   messageTimeoutMs?: number;
   maxConnections?: number;
+  maxConnectionsPerIp?: number;
 }
 
 export interface SipStackOptions {
@@ -162,6 +163,7 @@ export class SipStack {
         idleTimeoutMs: s.idleTimeoutMs,
         messageTimeoutMs: s.messageTimeoutMs ?? 64 * this.timers.T1,
         maxConnections: s.maxConnections,
+        maxConnectionsPerIp: s.maxConnectionsPerIp,
       });
     let lastErr: unknown;
     for (let attempt = 0; attempt < (o.port === 0 ? 20 : 1); attempt++) {

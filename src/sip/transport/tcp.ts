@@ -38,6 +38,8 @@ export interface TcpTransportOptions {
   messageTimeoutMs?: number;
   /** Cap on open connections (inbound + outbound); excess inbound ones are closed at once. */
   maxConnections?: number;
+  /** Cap on inbound connections from one IP address (security.md G17). Default 256. */
+  maxConnectionsPerIp?: number;
 }
 
 const CRLF = Buffer.from('\r\n');
@@ -74,6 +76,9 @@ export class TcpTransport implements Transport {
   private readonly idleTimeoutMs: number;
   private readonly messageTimeoutMs: number;
   private readonly maxConnections: number;
+  private readonly maxPerIp: number;
+  /** Inbound connections per remote IP. */
+  private readonly perIp = new Map<string, number>();
 
   private constructor(private readonly opts: TcpTransportOptions) {
     this.bound = { address: opts.host, port: opts.port };
@@ -82,6 +87,7 @@ export class TcpTransport implements Transport {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 600_000;
     this.messageTimeoutMs = opts.messageTimeoutMs ?? 32_000;
     this.maxConnections = opts.maxConnections ?? 4096;
+    this.maxPerIp = opts.maxConnectionsPerIp ?? 256;
   }
 
   static async listen(opts: TcpTransportOptions): Promise<TcpTransport> {
@@ -134,13 +140,15 @@ export class TcpTransport implements Transport {
   }
 
   private onInbound(socket: Socket): void {
-    if (this.closed || this.byId.size >= this.maxConnections) {
-      this.counters.connectionsClosed++;
+    const remote = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    const fromIp = this.perIp.get(remote.address) ?? 0;
+    if (this.closed || this.byId.size >= this.maxConnections || fromIp >= this.maxPerIp) {
+      this.counters.connectionsRefused++;
       socket.on('error', () => {});
       socket.destroy();
       return;
     }
-    const remote = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    this.perIp.set(remote.address, fromIp + 1);
     const conn = this.track(socket, remote, true);
     conn.connected = true;
   }
@@ -329,6 +337,11 @@ export class TcpTransport implements Transport {
     conn.timer?.cancel();
     this.byId.delete(conn.id);
     if (this.byKey.get(conn.key) === conn) this.byKey.delete(conn.key);
+    if (conn.inbound) {
+      const left = (this.perIp.get(conn.remote.address) ?? 1) - 1;
+      if (left <= 0) this.perIp.delete(conn.remote.address);
+      else this.perIp.set(conn.remote.address, left);
+    }
     this.counters.connectionsClosed++;
     if (graceful) {
       conn.socket.end();

@@ -59,6 +59,8 @@ export interface TransportCounters {
   oversize: number;
   connectionsOpened: number;
   connectionsClosed: number;
+  /** Inbound connections closed at once: over the total or per-IP cap. */
+  connectionsRefused: number;
   idleTimeouts: number;
 }
 
@@ -74,6 +76,7 @@ export function newTransportCounters(): TransportCounters {
     oversize: 0,
     connectionsOpened: 0,
     connectionsClosed: 0,
+    connectionsRefused: 0,
     idleTimeouts: 0,
   };
 }

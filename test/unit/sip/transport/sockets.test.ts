@@ -81,7 +81,7 @@ describe('UdpTransport', () => {
 });
 
 describe('TcpTransport', () => {
-  async function tcp(opts: { idleTimeoutMs?: number; messageTimeoutMs?: number; maxMessageSize?: number; maxConnections?: number } = {}) {
+  async function tcp(opts: { idleTimeoutMs?: number; messageTimeoutMs?: number; maxMessageSize?: number; maxConnections?: number; maxConnectionsPerIp?: number } = {}) {
     const clock = new FakeClock();
     const t = await TcpTransport.listen({ host: '127.0.0.1', port: 0, logger, clock, ...opts });
     cleanups.push(() => t.close());
@@ -219,6 +219,32 @@ describe('TcpTransport', () => {
     const c = await client(t.local.port);
     await waitFor(() => c.closed());
     expect(a.closed() || b.closed()).toBe(false);
+  });
+
+  it('caps inbound connections per IP; other IPs still get in; a freed slot can be reused', async () => {
+    const { t } = await tcp({ maxConnectionsPerIp: 2 });
+    const from = (ip: string) =>
+      new Promise<{ sock: Socket; closed: () => boolean }>((res, rej) => {
+        let closed = false;
+        const sock = createConnection({ host: '127.0.0.1', port: t.local.port, localAddress: ip }, () => res({ sock, closed: () => closed }));
+        sock.on('close', () => (closed = true));
+        sock.on('error', rej);
+        cleanups.push(() => sock.destroy());
+      });
+    const a = await from('127.0.0.5');
+    await from('127.0.0.5');
+    await waitFor(() => t.connectionCount === 2);
+    const third = await from('127.0.0.5');
+    await waitFor(() => third.closed());
+    expect(t.counters.connectionsRefused).toBe(1);
+    const other = await from('127.0.0.6');
+    await waitFor(() => t.connectionCount === 3);
+    expect(other.closed()).toBe(false);
+    a.sock.destroy();
+    await waitFor(() => t.connectionCount === 2);
+    const again = await from('127.0.0.5');
+    await waitFor(() => t.connectionCount === 3);
+    expect(again.closed()).toBe(false);
   });
 
   it('close() closes every connection and is idempotent', async () => {
