@@ -251,12 +251,21 @@ export class SqliteLocationStore implements LocationStore {
   }
 
   private applySync(req: RegisterRequest): RegisterOutcome {
-    const plan = planRegister(this.aorSync(req.user, req.host, req.profile), req);
+    const existing = this.aorSync(req.user, req.host, req.profile);
+    const plan = planRegister(existing, req);
     if (!plan.ok) return plan;
     for (const d of plan.deletes) this.st.del.run(d.id);
     const refreshed = plan.updates.map((u) => this.updateSync(u.id, u.patch)!);
     const added = plan.inserts.map((b) => this.insertSync(b));
-    const bindings = this.aorSync(req.user, req.host, req.profile).sort(compareBindings);
+    // The AOR's rows after the update, without a second query: existing - deleted, with the
+    // refreshed rows' new values, plus the added rows.
+    const gone = new Set(plan.deletes.map((d) => d.id));
+    const fresh = new Map(refreshed.map((b) => [b.id, b]));
+    const bindings = existing
+      .filter((b) => !gone.has(b.id))
+      .map((b) => fresh.get(b.id) ?? b)
+      .concat(added)
+      .sort(compareBindings);
     return { ok: true, bindings, added, refreshed, removed: plan.deletes };
   }
 
