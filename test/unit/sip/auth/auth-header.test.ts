@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   AUTH_HEADER_LIMITS,
@@ -133,9 +135,19 @@ describe('digest credentials', () => {
     });
   });
 
-  it('unknown scheme means no credentials (RFC 4475 regaut01)', () => {
-    // regaut01: "Authorization: NoOneKnowsThisScheme opaque-data=here"
-    expect(parseDigestCredentials('NoOneKnowsThisScheme opaque-data=here')).toBeUndefined();
+  it('unknown scheme means no credentials (RFC 4475 §3.3.7 regaut01)', () => {
+    // The header line from the archived message bytes (../shared/fixtures), scanned without regex.
+    const file = resolve(__dirname, '../../../../../shared/fixtures/rfc4475/regaut01.dat');
+    expect(existsSync(file)).toBe(true);
+    const value = readFileSync(file, 'latin1')
+      .split('\r\n')
+      .find((l) => l.toLowerCase().startsWith('authorization:'))!
+      .slice('authorization:'.length)
+      .trim();
+    expect(value).toBe('NoOneKnowsThisScheme opaque-data=here');
+    expect(parseAuthItems(value).map((i) => i.scheme)).toEqual(['NoOneKnowsThisScheme']);
+    expect(parseDigestCredentials(value)).toBeUndefined();
+    expect(findDigestCredentials([value])).toBeUndefined();
     expect(parseDigestCredentials('')).toBeUndefined();
     expect(parseDigestCredentials('Digest')).toEqual({});
   });
