@@ -108,12 +108,12 @@ export const playbackApp: AppDefinition = {
     const items = target.startsWith('file_string://') ? target.slice('file_string://'.length).split('!').filter(Boolean) : [target];
     const terminators = ch.getVariable('playback_terminators') ?? '*';
     const stop = new AbortController();
-    const onAbort = (): void => stop.abort();
+    const onAbort = (): void => stop.abort('interrupted');
     signal.addEventListener('abort', onAbort, { once: true });
     const offDtmf = ch.local.on('dtmf', (digit) => {
       if (terminators !== 'none' && terminators.includes(digit)) {
         ch.setVariable('playback_terminator_used', digit);
-        stop.abort();
+        stop.abort('terminator');
       }
     });
     let response = 'FILE PLAYED';

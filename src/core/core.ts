@@ -257,9 +257,9 @@ export class Core {
     ch.setVariable('current_application_data', expanded);
     this.fireChannelEvent(ch, 'CHANNEL_EXECUTE', appHeaders());
     const controller = new AbortController();
-    const abort = (): void => controller.abort();
+    const abort = (): void => controller.abort('interrupted');
     const outer = opts.signal;
-    if (outer?.aborted || !ch.up) controller.abort();
+    if (outer?.aborted || !ch.up) controller.abort('interrupted');
     outer?.addEventListener('abort', abort, { once: true });
     const offHangup = ch.local.on('hangup', abort);
     let response = '';

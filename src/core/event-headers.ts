@@ -43,15 +43,29 @@ function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');
 }
 
+// Both stamps have one-second resolution: cache the last second formatted (events come in bursts).
+let localSec = NaN;
+let localText = '';
+let gmtSec = NaN;
+let gmtText = '';
+
 /** `YYYY-MM-DD hh:mm:ss` in local time (Event-Date-Local, *_stamp variables). */
 export function formatLocalStamp(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  if (sec === localSec) return localText;
   const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  localSec = sec;
+  localText = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return localText;
 }
 
 /** RFC 822 date in GMT, e.g. `Thu, 01 May 2024 10:00:00 GMT` (Event-Date-GMT). */
 export function formatGmtStamp(ms: number): string {
-  return new Date(ms).toUTCString();
+  const sec = Math.floor(ms / 1000);
+  if (sec === gmtSec) return gmtText;
+  gmtSec = sec;
+  gmtText = new Date(ms).toUTCString();
+  return gmtText;
 }
 
 function us(ms: number): string {

@@ -269,7 +269,7 @@ export class LegGroup {
   }
 
   private stopRingback(): void {
-    this.ringback?.abort();
+    this.ringback?.abort('stop');
   }
 
   private onProgressMedia(slot: Slot, ch: Channel): void {

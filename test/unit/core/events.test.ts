@@ -109,6 +109,31 @@ describe('events', () => {
     expect(complete.get('variable_start_epoch')).toBe('1700000000');
   });
 
+  it('a hangup during an app: EXECUTE_COMPLETE comes before CS_REPORTING and HANGUP_COMPLETE', async () => {
+    const { core, clock } = makeCore();
+    registerDptools(core);
+    core.dialplans.register(new TableDialplan({ default: { s: [{ app: 'sleep', data: '100000' }] } }));
+    const names: string[] = [];
+    core.events.on('*', (e) => names.push(e.name === 'CHANNEL_STATE' ? `STATE:${e.headers.get('Channel-State')}` : e.name));
+    const { ch } = inbound(core, 's');
+    const done = core.startInbound(ch);
+    await flush();
+    await advance(clock, 100, 50);
+    ch.hangup('NORMAL_CLEARING');
+    await done;
+    await ch.destroyed;
+    const tail = names.slice(names.indexOf('CHANNEL_HANGUP'));
+    expect(tail).toEqual([
+      'CHANNEL_HANGUP',
+      'STATE:CS_HANGUP',
+      'CHANNEL_EXECUTE_COMPLETE',
+      'STATE:CS_REPORTING',
+      'CHANNEL_HANGUP_COMPLETE',
+      'STATE:CS_DESTROY',
+      'CHANNEL_DESTROY',
+    ]);
+  });
+
   it('listeners that throw do not break the call; no listener => no header building', async () => {
     const { core } = makeCore();
     core.events.on('CHANNEL_CREATE', () => {
