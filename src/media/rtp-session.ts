@@ -66,6 +66,18 @@ export interface RtpSessionEvents {
 
 const KIND_NONE = -1;
 
+function sameLegMedia(a: LegMedia | undefined, b: LegMedia | undefined): boolean {
+  if (!a || !b) return a === b;
+  const x = a.codec;
+  const y = b.codec;
+  return (
+    x.name === y.name && x.clockRate === y.clockRate && x.sampleRate === y.sampleRate && x.channels === y.channels &&
+    x.ptime === y.ptime && x.bitrate === y.bitrate && x.fmtp === y.fmtp &&
+    a.pt === b.pt && a.recvPt === b.recvPt && a.dtmfPt === b.dtmfPt && a.dtmfRecvPt === b.dtmfRecvPt &&
+    a.dtmfClockRate === b.dtmfClockRate
+  );
+}
+
 export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   readonly id = token(6);
   readonly localAddress: string;
@@ -197,6 +209,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   /** Set the negotiated codec and PTs (after offer/answer, again after a re-INVITE). */
   setMedia(media: LegMedia | undefined): void {
+    // A re-INVITE that changes nothing (hold/unhold, session refresh) must not re-set a bridge.
+    if (sameLegMedia(media, this._media)) return;
     this.ptKind.fill(KIND_NONE);
     this._media = media ? { ...media, codec: { ...media.codec } } : undefined;
     if (media) {

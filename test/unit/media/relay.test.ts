@@ -147,6 +147,8 @@ describe('relay', () => {
     b.s.setMedia({ codec: PCMU20, pt: 0 });
     expect(bridge.mode).toBe('relay');
     expect(bridge.stats().resets).toBe(2);
+    b.s.setMedia({ codec: { ...PCMU20 }, pt: 0 }); // same media again (hold re-INVITE): no re-set
+    expect(bridge.stats().resets).toBe(2);
   });
 
   it('without a codec provider a mismatch leaves the bridge idle (nothing forwarded)', async () => {
