@@ -139,6 +139,14 @@ export class Core {
     return this.channelMap.size;
   }
 
+  /**
+   * True at `maxSessions` live channels: endpoints refuse new inbound calls then (FreeSWITCH:
+   * 503 Maximum Calls In Progress). createChannel itself does not refuse.
+   */
+  get sessionLimitReached(): boolean {
+    return this.channelMap.size >= this.maxSessions;
+  }
+
   getChannel(uuid: string): Channel | undefined {
     return this.channelMap.get(uuid);
   }

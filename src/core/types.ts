@@ -30,7 +30,10 @@ export interface ChannelDriver {
    * already knows the far end is gone must not signal again.
    */
   hangup(cause: HangupCause): void;
-  /** Reject/answer the unanswered inbound leg with this SIP-level status (`respond` app). */
+  /**
+   * Reject/answer the unanswered inbound leg with this SIP-level status (`respond` app). After a
+   * final rejection (>= 300) the endpoint hangs the channel up with the mapped cause itself.
+   */
   respond?(status: number, reason?: string, headers?: Record<string, string>): Promise<void>;
   /** 302 (one contact) / 300 (several) before answer (`redirect` app). */
   redirect?(contacts: string[]): Promise<void>;
