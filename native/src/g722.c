@@ -50,13 +50,15 @@ static const int32_t Q6[31] = {
   0, 35, 72, 110, 150, 190, 233, 276, 323, 370, 422, 473, 530, 587, 650, 714,
   786, 858, 940, 1023, 1121, 1219, 1339, 1458, 1612, 1765, 1980, 2195, 2557, 2919, 0,
 };
-static const uint8_t ILN[31] = {
-  0, 63, 62, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19,
-  18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4,
-};
-static const uint8_t ILP[31] = {
-  0, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47,
-  46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32,
+static const uint8_t IL[2][31] = {
+  { /* ILP: EL >= 0 */
+    0, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47,
+    46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32,
+  },
+  { /* ILN: EL < 0 */
+    0, 63, 62, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19,
+    18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4,
+  },
 };
 /* INVQAL: 4-bit inverse quantiser outputs QM4 (Table 14). */
 static const int32_t QM4[16] = {
@@ -78,8 +80,7 @@ static const int32_t QM6[64] = {
 static const uint8_t RL42[16] = {0, 7, 6, 5, 4, 3, 2, 1, 7, 6, 5, 4, 3, 2, 1, 0};
 static const int32_t WL[8] = {-60, -30, 58, 172, 334, 538, 1198, 3042};
 /* Higher sub-band: QUANTH codes, INVQAH outputs QM2, LOGSCH increments (Tables 16, 17). */
-static const uint8_t IHN[3] = {0, 1, 0};
-static const uint8_t IHP[3] = {0, 3, 2};
+static const uint8_t IH[2][3] = {{0, 3, 2} /* IHP */, {0, 1, 0} /* IHN */};
 static const int32_t QM2[4] = {-7408, -1616, 7408, 1616};
 static const uint8_t RH2[4] = {2, 1, 2, 1};
 static const int32_t WH[3] = {0, -214, 798};
@@ -127,15 +128,16 @@ static inline __attribute__((always_inline)) void block4(stw_g722_band_t *b, int
   /* UPPOL2: a2 <- (1-2^-7) a2 + 2^-7 (sgn p0 p2 - f(a1) sgn p0 p1), |a2| <= 0.75 */
   int sg0 = p0 < 0, sg1 = b->p[1] < 0, sg2 = b->p[2] < 0;
   int32_t wd1 = sat16(b->a[1] * 4);
-  int32_t wd2 = (sg0 == sg1) ? sat16(-wd1) : wd1; /* negation saturates: -(-32768) = 32767 */
+  int32_t same = -(int32_t)(sg0 == sg1); /* all ones when sgn p0 = sgn p1 */
+  int32_t wd2 = (sat16(-wd1) & same) | (wd1 & ~same); /* negation saturates: -(-32768) = 32767 */
   wd2 >>= 7;
-  int32_t wd3 = (sg0 == sg2) ? 128 : -128;
+  int32_t wd3 = 128 - 256 * (sg0 != sg2);
   int32_t ap2 = wd2 + wd3 + ((b->a[2] * 32512) >> 15);
   if (ap2 > 12288) ap2 = 12288;
   else if (ap2 < -12288) ap2 = -12288;
 
   /* UPPOL1: a1 <- (1-2^-8) a1 + 3 2^-8 sgn p0 p1, |a1| <= 1 - 2^-4 - a2 */
-  wd1 = (sg0 == sg1) ? 192 : -192;
+  wd1 = 192 - 384 * (sg0 != sg1);
   int32_t ap1 = sat16(wd1 + ((b->a[1] * 32640) >> 15));
   wd3 = sat16(15360 - ap2);
   if (ap1 > wd3) ap1 = wd3;
@@ -175,16 +177,19 @@ static inline __attribute__((always_inline)) void block4(stw_g722_band_t *b, int
 static inline int encode_lower(stw_g722_band_t *b, int32_t xl) {
   int32_t el = sat16(xl - b->s);                /* SUBTRA */
   int32_t wd = el >= 0 ? el : -(el + 1);        /* QUANTL: magnitude (one's complement) */
-  /* First interval mil in 1..29 with WD < (Q6(mil) * DETL) >> 12, else 30. The thresholds rise
-   * with mil, so a binary search finds the same interval as the Recommendation's linear scan. */
-  int lo = 1, hi = 30;
-  while (lo < hi) {
-    int mid = (lo + hi) >> 1;
-    if (wd < ((Q6[mid] * b->det) >> 12)) hi = mid;
-    else lo = mid + 1;
+  /* MIL = 1 + the number of thresholds (Q6(i) * DETL) >> 12, i = 1..29, that WD reaches (they
+   * rise with i): the Recommendation's first interval with WD below its threshold, found by a
+   * branch-free binary search (5 probes; the sign of the error is unpredictable, so branches
+   * here would mispredict about half the time). */
+  int pos = 0;
+  for (int step = 16; step > 0; step >>= 1) {
+    int i = pos + step;
+    int ic = i > 29 ? 29 : i;
+    int take = (i <= 29) & (wd >= ((Q6[ic] * b->det) >> 12));
+    pos += step & -take;
   }
-  int mil = lo;
-  int il = el < 0 ? ILN[mil] : ILP[mil];
+  int mil = pos + 1;
+  int il = IL[el < 0][mil];
   int ril = il >> 2;
   int32_t dlt = (b->det * QM4[ril]) >> 15;      /* INVQAL */
   int32_t nb = ((b->nb * 32512) >> 15) + WL[RL42[ril]]; /* LOGSCL */
@@ -200,7 +205,7 @@ static inline int encode_higher(stw_g722_band_t *b, int32_t xh) {
   int32_t eh = sat16(xh - b->s);
   int32_t wd = eh >= 0 ? eh : -(eh + 1);
   int mih = wd >= ((564 * b->det) >> 12) ? 2 : 1; /* QUANTH */
-  int ih = eh < 0 ? IHN[mih] : IHP[mih];
+  int ih = IH[eh < 0][mih];
   int32_t dh = (b->det * QM2[ih]) >> 15;          /* INVQAH */
   int32_t nb = ((b->nb * 32512) >> 15) + WH[RH2[ih]]; /* LOGSCH */
   if (nb < 0) nb = 0;
