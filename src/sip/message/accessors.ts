@@ -61,7 +61,6 @@ const P_RECORD_ROUTE = parser('record-route');
 const P_FROM = parser('from');
 const P_TO = parser('to');
 const P_CSEQ = parser('cseq');
-const P_CALL_ID = parser('call-id');
 const P_MAX_FORWARDS = parser('max-forwards');
 const P_EXPIRES = parser('expires');
 const P_CONTENT_TYPE = parser('content-type');
@@ -113,12 +112,15 @@ export function getVias(msg: SipMessage): Via[] {
 /** The top Via value (only the first line is parsed). */
 export function getTopVia(msg: SipMessage): Via | undefined {
   const h = msg.headers;
-  const memo = h instanceof Headers ? h : undefined;
-  const cached = memo?.memoGet(TOP_VIA_SLOT);
+  if (!(h instanceof Headers)) {
+    const first = h.get('via');
+    return first === undefined ? undefined : parseVia(first)?.[0];
+  }
+  const cached = h.memoGet(TOP_VIA_SLOT);
   if (cached !== undefined) return cached === MISSING ? undefined : (cached as Via);
-  const first = memo !== undefined ? memo.getByKey('via') : h.get('via');
+  const first = h.getByKey('via');
   const top = first === undefined ? undefined : parseVia(first)?.[0];
-  memo?.memoSet(TOP_VIA_SLOT, top ?? MISSING);
+  h.memoSet(TOP_VIA_SLOT, top ?? MISSING);
   return top;
 }
 
@@ -128,20 +130,59 @@ export function getBranch(msg: SipMessage): string | undefined {
   return v ? viaBranch(v) : undefined;
 }
 
+/**
+ * The Call-ID as received (the parser already trimmed it). It is an opaque token compared
+ * byte for byte (RFC 3261 §20.8), so no parsing happens here; validateRequest checks its grammar.
+ */
 export function getCallId(msg: SipMessage): string | undefined {
-  return parseWith(msg, 'call-id', P_CALL_ID) as string | undefined;
+  const h = msg.headers;
+  return h instanceof Headers ? h.getByKey('call-id') : h.get('call-id');
 }
 
+/*
+ * The hot single-valued accessors are spelled out (not routed through parseWith) so each call
+ * site of a parse function stays monomorphic and inlinable.
+ */
 export function getCSeq(msg: SipMessage): CSeq | undefined {
-  return parseWith(msg, 'cseq', P_CSEQ) as CSeq | undefined;
+  const h = msg.headers;
+  if (!(h instanceof Headers)) {
+    const v = h.get('cseq');
+    return v === undefined ? undefined : parseCSeq(v);
+  }
+  const cached = h.memoGet(P_CSEQ.slot);
+  if (cached !== undefined) return cached === MISSING ? undefined : (cached as CSeq);
+  const v = h.getByKey('cseq');
+  const r = v === undefined ? undefined : parseCSeq(v);
+  h.memoSet(P_CSEQ.slot, r ?? MISSING);
+  return r;
 }
 
 export function getFrom(msg: SipMessage): NameAddr | undefined {
-  return parseWith(msg, 'from', P_FROM) as NameAddr | undefined;
+  const h = msg.headers;
+  if (!(h instanceof Headers)) {
+    const v = h.get('from');
+    return v === undefined ? undefined : parseNameAddr(v);
+  }
+  const cached = h.memoGet(P_FROM.slot);
+  if (cached !== undefined) return cached === MISSING ? undefined : (cached as NameAddr);
+  const v = h.getByKey('from');
+  const r = v === undefined ? undefined : parseNameAddr(v);
+  h.memoSet(P_FROM.slot, r ?? MISSING);
+  return r;
 }
 
 export function getTo(msg: SipMessage): NameAddr | undefined {
-  return parseWith(msg, 'to', P_TO) as NameAddr | undefined;
+  const h = msg.headers;
+  if (!(h instanceof Headers)) {
+    const v = h.get('to');
+    return v === undefined ? undefined : parseNameAddr(v);
+  }
+  const cached = h.memoGet(P_TO.slot);
+  if (cached !== undefined) return cached === MISSING ? undefined : (cached as NameAddr);
+  const v = h.getByKey('to');
+  const r = v === undefined ? undefined : parseNameAddr(v);
+  h.memoSet(P_TO.slot, r ?? MISSING);
+  return r;
 }
 
 function tagOf(n: NameAddr | undefined): string | undefined {

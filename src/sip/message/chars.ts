@@ -89,6 +89,45 @@ export function scanUntil(s: string, i: number, flag: number): number {
   return i;
 }
 
+/** ASCII case-insensitive equality without allocating (toLowerCase costs ~100 ns). */
+export function equalsIgnoreCase(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const lx = x | 0x20;
+    if (lx !== (y | 0x20) || lx < 0x61 || lx > 0x7a) return false;
+  }
+  return true;
+}
+
+/** Case seen by the last scanCased call: bit 1 = an upper-case letter, bit 2 = a lower-case one. */
+let lastCase = 0;
+
+/**
+ * scan() that also records which letter cases it met (read with lastScanCase()), so callers
+ * normalise case only when needed: String.prototype.toLowerCase/toUpperCase cost ~50-100 ns
+ * even when nothing changes, several times a whole short scan.
+ */
+export function scanCased(s: string, i: number, flag: number): number {
+  let cs = 0;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || (TABLE[c]! & flag) === 0) break;
+    if (c >= 65 && c <= 90) cs |= 1;
+    else if (c >= 97 && c <= 122) cs |= 2;
+    i++;
+  }
+  lastCase = cs;
+  return i;
+}
+
+export function lastScanCase(): number {
+  return lastCase;
+}
+
 /** True when every char of s[from, to) is in class `flag`. */
 export function allIn(s: string, flag: number, from = 0, to = s.length): boolean {
   return scan(s, from, flag) >= to;

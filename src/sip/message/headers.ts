@@ -11,6 +11,9 @@
 import type { SipHeaders } from './types';
 import { headerKey } from './header-names';
 
+/** Accessor memo slots (accessors.ts numbers its parsers below this). */
+export const MEMO_SLOTS = 24;
+
 export class Headers implements SipHeaders {
   private names: string[];
   private values: string[];
@@ -139,7 +142,7 @@ export class Headers implements SipHeaders {
 
   /** @internal */
   memoSet(slot: number, value: unknown): void {
-    (this.memo ??= [])[slot] = value;
+    (this.memo ??= new Array<unknown>(MEMO_SLOTS))[slot] = value;
   }
 
   private removeWhere(key: string, from: number): void {

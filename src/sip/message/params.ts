@@ -4,14 +4,11 @@
  * and original case are kept so a message round-trips.
  */
 import type { Params } from './types';
-import { GENVALUE, TOKEN, scan, scanQuoted, skipWsp } from './chars';
+import { GENVALUE, TOKEN, equalsIgnoreCase, scan, scanQuoted, skipWsp } from './chars';
 
 function indexOfParam(params: Params, name: string): number {
-  const lower = name.toLowerCase();
-  for (let i = 0; i < params.length; i++) {
-    const n = params[i]![0];
-    if (n === name || n.toLowerCase() === lower) return i;
-  }
+  for (let i = 0; i < params.length; i++) if (params[i]![0] === name) return i;
+  for (let i = 0; i < params.length; i++) if (equalsIgnoreCase(params[i]![0], name)) return i;
   return -1;
 }
 
@@ -36,7 +33,7 @@ export function setParam(params: Params, name: string, value: string | null): vo
 export function deleteParam(params: Params, name: string): boolean {
   let removed = false;
   for (let i = params.length - 1; i >= 0; i--) {
-    if (params[i]![0].toLowerCase() === name.toLowerCase()) {
+    if (equalsIgnoreCase(params[i]![0], name)) {
       params.splice(i, 1);
       removed = true;
     }

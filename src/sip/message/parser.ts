@@ -180,11 +180,14 @@ function parse(buf: Buffer, opts: ParseOptions | undefined): ParseResult {
       if (text.charCodeAt(lf2 - 1) !== 0x0d || text.indexOf('\r', next) !== lf2 - 1) error ??= 'Bad line ending';
       next = lf2 + 1;
     }
-    const nameEnd = scan(text, pos, TOKEN);
-    let colon = nameEnd;
-    while (colon < eol && isWsp(text.charCodeAt(colon))) colon++;
-    if (nameEnd === pos || colon >= eol || text.charCodeAt(colon) !== 0x3a) {
-      // Header names are tokens; only SP/HTAB may precede the colon (GHSA-4h4c-qgxg-p3qv).
+    // name *(SP / HTAB) ":" -- find the colon natively; a name spelled like a common header
+    // is known to be a token without scanning it. Header names are tokens; only SP/HTAB may
+    // precede the colon (GHSA-4h4c-qgxg-p3qv).
+    const colon = text.indexOf(':', pos);
+    let nameEnd = colon;
+    while (nameEnd > pos && isWsp(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    const common = colon >= 0 && colon < eol && nameEnd > pos ? commonNameAt(text, pos, nameEnd) : -1;
+    if (common < 0 && (colon < 0 || colon >= eol || nameEnd === pos || scan(text, pos, TOKEN) !== nameEnd)) {
       error ??= 'Bad header line';
       pos = next;
       continue;
@@ -202,7 +205,6 @@ function parse(buf: Buffer, opts: ParseOptions | undefined): ParseResult {
         p = lf2 + 1;
       }
     }
-    const common = commonNameAt(text, pos, nameEnd);
     const name = common >= 0 ? spellingAt(common) : text.slice(pos, nameEnd);
     const key = common >= 0 ? keyAt(common) : computeHeaderKey(name);
     pos = next;

@@ -15,7 +15,7 @@
 import type { SipUri } from './types';
 import {
   DIGIT, HEX, HNV, HOST, PARAM, PASSWORD, SCHEME, TEL, URIC, USER,
-  allIn, escape, is, parseDigits, scan, unescapeChecked,
+  allIn, escape, is, lastScanCase, parseDigits, scan, scanCased, unescapeChecked,
 } from './chars';
 
 function indexOfAny(s: string, from: number, a: number, b: number, c: number): number {
@@ -100,9 +100,9 @@ function parseSipUri(scheme: string, s: string, i: number): SipUri | undefined {
     uri.host = host;
     p = close + 1;
   } else {
-    const q = scan(s, p, HOST);
+    const q = scanCased(s, p, HOST);
     if (q === p) return undefined;
-    uri.host = s.slice(p, q).toLowerCase();
+    uri.host = (lastScanCase() & 1) === 0 ? s.slice(p, q) : s.slice(p, q).toLowerCase();
     p = q;
   }
   // port
@@ -156,11 +156,16 @@ function parseTelUri(s: string, i: number): SipUri | undefined {
 
 /** Parse a URI (no surrounding `<>`, no whitespace). Returns undefined if malformed. */
 export function parseUri(s: string): SipUri | undefined {
-  const colon = scan(s, 0, SCHEME);
-  if (colon === 0 || colon >= s.length || s.charCodeAt(colon) !== 0x3a) return undefined;
   const c0 = s.charCodeAt(0) | 0x20;
+  if (c0 === 0x73 && (s.charCodeAt(1) | 0x20) === 0x69 && (s.charCodeAt(2) | 0x20) === 0x70) {
+    // Fast path for `sip:` / `sips:` in any case.
+    if (s.charCodeAt(3) === 0x3a) return parseSipUri('sip', s, 4);
+    if ((s.charCodeAt(3) | 0x20) === 0x73 && s.charCodeAt(4) === 0x3a) return parseSipUri('sips', s, 5);
+  }
+  const colon = scanCased(s, 0, SCHEME);
+  if (colon === 0 || colon >= s.length || s.charCodeAt(colon) !== 0x3a) return undefined;
   if (c0 < 0x61 || c0 > 0x7a) return undefined; // scheme starts with ALPHA
-  const scheme = s.slice(0, colon).toLowerCase();
+  const scheme = (lastScanCase() & 1) === 0 ? s.slice(0, colon) : s.slice(0, colon).toLowerCase();
   if (scheme === 'sip' || scheme === 'sips') return parseSipUri(scheme, s, colon + 1);
   if (scheme === 'tel') return parseTelUri(s, colon + 1);
   if (colon + 1 >= s.length || !allIn(s, URIC, colon + 1)) return undefined;

@@ -10,7 +10,7 @@
  * is usually valueless in requests (RFC 3581 §3).
  */
 import type { Via } from './types';
-import { DIGIT, HOST, TOKEN, parseDigits, scan, skipWsp } from './chars';
+import { DIGIT, HOST, TOKEN, lastScanCase, parseDigits, scan, scanCased, skipWsp } from './chars';
 import { cloneParams, formatParams, getParam, scanGenericParams } from './params';
 import { formatHost, parseIpv6Reference } from './uri';
 
@@ -20,20 +20,29 @@ function expectSlash(s: string, i: number): number {
   return skipWsp(s, i + 1);
 }
 
+const SIP_2_0 = 'SIP/2.0/';
+
 function parseViaAt(s: string, i: number): { value: Via; next: number } | undefined {
   i = skipWsp(s, i);
-  const nameEnd = scan(s, i, TOKEN);
-  if (nameEnd === i) return undefined;
-  let p = expectSlash(s, nameEnd);
-  if (p < 0) return undefined;
-  const versionEnd = scan(s, p, TOKEN);
-  if (versionEnd === p) return undefined;
-  const protocol = s.slice(i, nameEnd).toUpperCase() + '/' + s.slice(p, versionEnd);
-  p = expectSlash(s, versionEnd);
-  if (p < 0) return undefined;
-  const transportEnd = scan(s, p, TOKEN);
+  let protocol: string;
+  let p: number;
+  if (s.startsWith(SIP_2_0, i)) {
+    protocol = 'SIP/2.0';
+    p = i + SIP_2_0.length;
+  } else {
+    const nameEnd = scan(s, i, TOKEN);
+    if (nameEnd === i) return undefined;
+    p = expectSlash(s, nameEnd);
+    if (p < 0) return undefined;
+    const versionEnd = scan(s, p, TOKEN);
+    if (versionEnd === p) return undefined;
+    protocol = s.slice(i, nameEnd).toUpperCase() + '/' + s.slice(p, versionEnd);
+    p = expectSlash(s, versionEnd);
+    if (p < 0) return undefined;
+  }
+  const transportEnd = scanCased(s, p, TOKEN);
   if (transportEnd === p) return undefined;
-  const transport = s.slice(p, transportEnd).toUpperCase();
+  const transport = (lastScanCase() & 2) === 0 ? s.slice(p, transportEnd) : s.slice(p, transportEnd).toUpperCase();
   p = skipWsp(s, transportEnd);
   if (p === transportEnd) return undefined; // LWS required before sent-by
   let host: string;
@@ -45,9 +54,9 @@ function parseViaAt(s: string, i: number): { value: Via; next: number } | undefi
     host = h;
     p = close + 1;
   } else {
-    const q = scan(s, p, HOST);
+    const q = scanCased(s, p, HOST);
     if (q === p) return undefined;
-    host = s.slice(p, q).toLowerCase();
+    host = (lastScanCase() & 1) === 0 ? s.slice(p, q) : s.slice(p, q).toLowerCase();
     p = q;
   }
   const value: Via = { protocol, transport, host, params: [] };
