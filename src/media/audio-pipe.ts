@@ -204,7 +204,7 @@ export class EncodeSender {
   private readonly clockRate: number;
   private readonly channels: number;
   private readonly pcm: Int16Array;
-  private readonly out = new Uint8Array(4000);
+  private readonly out: Uint8Array;
   private nextTs = 0;
   private markerPending = true;
 
@@ -220,6 +220,8 @@ export class EncodeSender {
     this.frameTs = Math.round((media.codec.ptime * media.codec.clockRate) / 1000);
     this.channels = Math.max(1, d.channels);
     this.pcm = new Int16Array(this.frameSamples * this.channels);
+    // Room for the largest payload of one frame: L16 (2 bytes/sample) or an opus packet (< 4000).
+    this.out = new Uint8Array(Math.max(4000, this.frameSamples * this.channels * 2 + 64));
   }
 
   /** The timestamp the next frame will carry; takes the session's stream over if needed. */

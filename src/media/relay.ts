@@ -13,7 +13,7 @@
  *
  * Used for bridges whose legs share the codec (MediaBridge) and for echo (from === to).
  */
-import { MAX_DROPOUT } from './receive-stats';
+import { MAX_DROPOUT, MAX_MISORDER } from './receive-stats';
 import { rewriteRtpHeader, type RtpHeader } from './rtp-packet';
 import type { RtpSession } from './rtp-session';
 import { PacketKind, type LegMedia, type PacketKindCode } from './types';
@@ -66,20 +66,20 @@ export class RelayPath {
     const sender = to.sender;
     let marker = hdr.marker;
     let outSeq = (hdr.sequenceNumber + this.seqOffset) & 0xffff;
-    if (hdr.ssrc !== this.inSsrc || sender.owner !== this || ((outSeq - sender.seq) & 0xffff) > MAX_DROPOUT) {
-      // Does the jump look like reordering just behind the last packet? Then no resync.
-      const behind = (sender.seq - outSeq) & 0xffff;
-      if (hdr.ssrc !== this.inSsrc || sender.owner !== this || behind > 100) {
-        to.claimSender(this);
-        this.inSsrc = hdr.ssrc;
-        const seq = (sender.seq + 1) & 0xffff;
-        const ts = sender.timestampAfterGap(now, this.clockRate, this.frameTs);
-        this.seqOffset = (seq - hdr.sequenceNumber) & 0xffff;
-        this.tsOffset = (ts - hdr.timestamp) >>> 0;
-        outSeq = seq;
-        marker = true;
-        this.stats.resyncs++;
-      }
+    // Mapped sequence far from the stream's last one: ahead by more than MAX_DROPOUT or behind by
+    // more than MAX_MISORDER (RFC 3550 A.1) means the source restarted its numbering.
+    const ahead = (outSeq - sender.seq) & 0xffff;
+    const jumped = ahead > MAX_DROPOUT && ahead < 0x10000 - MAX_MISORDER;
+    if (hdr.ssrc !== this.inSsrc || sender.owner !== this || jumped) {
+      to.claimSender(this);
+      this.inSsrc = hdr.ssrc;
+      const seq = (sender.seq + 1) & 0xffff;
+      const ts = sender.timestampAfterGap(now, this.clockRate, this.frameTs);
+      this.seqOffset = (seq - hdr.sequenceNumber) & 0xffff;
+      this.tsOffset = (ts - hdr.timestamp) >>> 0;
+      outSeq = seq;
+      marker = true;
+      this.stats.resyncs++;
     }
     const outTs = (hdr.timestamp + this.tsOffset) >>> 0;
     rewriteRtpHeader(pkt, outPt, marker, outSeq, outTs, sender.ssrc);

@@ -58,8 +58,8 @@ export class TranscodePath {
   private closed = false;
 
   constructor(
-    private readonly from: RtpSession,
-    private readonly to: RtpSession,
+    readonly from: RtpSession,
+    readonly to: RtpSession,
     private readonly fromMedia: LegMedia,
     private readonly toMedia: LegMedia,
     provider: CodecProvider,
@@ -158,6 +158,5 @@ export class TranscodePath {
     this.decode.close();
     this.decoder.close();
     this.encoder.close();
-    void this.from;
   }
 }

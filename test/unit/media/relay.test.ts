@@ -107,6 +107,23 @@ describe('relay', () => {
     expect(bridge.stats().relay!.aToB.resyncs).toBe(2);
   });
 
+  it('a sequence restart with the same SSRC (RFC 3550 A.1) keeps the output continuous', async () => {
+    const a = await leg({ codec: PCMU20, pt: 0 });
+    const b = await leg({ codec: PCMU20, pt: 0 });
+    const bridge = new MediaBridge(a.s, b.s);
+    cleanup.push(() => bridge.close());
+    for (const q of [10, 11, 12, 40000, 40001, 40002, 40004]) await a.p.send(rtp(q, q * 160, { ssrc: 5 }), a.s.localPort);
+    await b.p.waitFor(6);
+    await settle(10);
+    const out = hdrs(b.p);
+    // 40000 is dropped by the A.1 rule (one packet after a jump); 40001 restarts the mapping.
+    expect(out.length).toBe(6);
+    expect(out.map((o) => (o.h.sequenceNumber - out[0]!.h.sequenceNumber) & 0xffff)).toEqual([0, 1, 2, 3, 4, 6]);
+    expect(out[3]!.h.marker).toBe(true);
+    expect(a.s.stats().in.seqJumps).toBe(1);
+    expect(bridge.stats().relay!.aToB.resyncs).toBe(2);
+  });
+
   it('translates telephone-event PT 101 -> 96 with every end retransmission; drops it if the other leg has none', async () => {
     const a = await leg({ codec: PCMU20, pt: 0, dtmfPt: 101 });
     const b = await leg({ codec: PCMU20, pt: 0, dtmfPt: 96 });
