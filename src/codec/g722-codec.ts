@@ -3,7 +3,8 @@
  * RTP clock 8000 (RFC 3551 §4.5.2), audio 16 kHz: a 20 ms frame is 320 samples -> 160 bytes.
  */
 import { requireNative, type NativeAddon, type NativeHandle } from './native';
-import { frameSamplesOf } from './pcm-codecs';
+import { concealFrame, frameSamplesOf } from './pcm-codecs';
+import { PitchPlc } from './plc';
 import type { Codec, CodecDescription } from './types';
 
 export class G722Codec implements Codec {
@@ -11,9 +12,14 @@ export class G722Codec implements Codec {
   private readonly n: NativeAddon;
   private enc: NativeHandle | null;
   private dec: NativeHandle | null;
+  private readonly plc: PitchPlc | undefined;
 
-  constructor(readonly description: CodecDescription) {
+  constructor(
+    readonly description: CodecDescription,
+    plc = true,
+  ) {
     this.n = requireNative('G722');
+    this.plc = plc ? new PitchPlc(16000) : undefined;
     this.frameSamples = frameSamplesOf(description);
     this.enc = this.n.g722EncoderCreate();
     this.dec = this.n.g722DecoderCreate();
@@ -36,14 +42,17 @@ export class G722Codec implements Codec {
   /** Two samples per byte; every byte is a valid code. Returns 0 if out cannot hold the frame. */
   decode(payload: Uint8Array, out: Int16Array): number {
     if (!this.dec || out.length < payload.length * 2) return 0;
-    return this.n.g722Decode(this.dec, payload, out);
+    const k = this.n.g722Decode(this.dec, payload, out);
+    this.plc?.good(out, k);
+    return k;
   }
 
-  /** No PLC in G.722 mode 1 (G.722 Appendix III/IV are not implemented): silence. */
+  /**
+   * Pitch-repetition PLC on the decoded audio (src/codec/plc.ts), or silence with plc off. The
+   * ADPCM state is not advanced through the gap (G.722 Appendix III/IV do that; not implemented).
+   */
   conceal(out: Int16Array): number {
-    const k = Math.min(this.frameSamples, out.length);
-    out.fill(0, 0, k);
-    return k;
+    return concealFrame(this.plc, this.frameSamples, out);
   }
 
   close(): void {

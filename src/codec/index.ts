@@ -23,15 +23,17 @@ export interface CreateCodecOptions {
   complexity?: number;
   /** Opus target bitrate in b/s (default: description.bitrate, else 32000 at 48 kHz / 24000 below). */
   bitrate?: number;
+  /** G.711, G.722, L16: pitch-repetition packet loss concealment in conceal() (default true; false = silence). */
+  plc?: boolean;
 }
 
 type Factory = (d: CodecDescription, o: CreateCodecOptions) => Codec;
 
 const FACTORIES = new Map<string, Factory>([
-  ['PCMU', (d) => new G711Codec(d, 'ulaw')],
-  ['PCMA', (d) => new G711Codec(d, 'alaw')],
-  ['L16', (d) => new L16Codec(d)],
-  ['G722', (d) => new G722Codec(d)],
+  ['PCMU', (d, o) => new G711Codec(d, 'ulaw', o.plc ?? true)],
+  ['PCMA', (d, o) => new G711Codec(d, 'alaw', o.plc ?? true)],
+  ['L16', (d, o) => new L16Codec(d, o.plc ?? true)],
+  ['G722', (d, o) => new G722Codec(d, o.plc ?? true)],
   ['opus', (d, o) => new OpusCodec(d, o)],
 ]);
 

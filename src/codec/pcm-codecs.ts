@@ -4,10 +4,19 @@
  */
 import { alawDecode, alawEncode, ulawDecode, ulawEncode } from './g711';
 import { nativeAddon } from './native';
+import { PitchPlc } from './plc';
 import type { Codec, CodecDescription } from './types';
 
 export function frameSamplesOf(d: CodecDescription): number {
   return Math.round((d.sampleRate * d.ptime) / 1000);
+}
+
+/** One frame of PLC output, or silence without a PLC. */
+export function concealFrame(plc: PitchPlc | undefined, frameSamples: number, out: Int16Array): number {
+  const n = Math.min(frameSamples, out.length);
+  if (plc) return plc.conceal(out, n);
+  out.fill(0, 0, n);
+  return n;
 }
 
 /** µ-law or A-law. decode() writes min(payload, out) samples; every byte is a valid code. */
@@ -16,12 +25,15 @@ export class G711Codec implements Codec {
   private closed = false;
   private readonly enc: (pcm: Int16Array, out: Uint8Array) => number;
   private readonly dec: (codes: Uint8Array, out: Int16Array) => number;
+  private readonly plc: PitchPlc | undefined;
 
   constructor(
     readonly description: CodecDescription,
     law: 'ulaw' | 'alaw',
+    plc = true,
   ) {
     this.frameSamples = frameSamplesOf(description);
+    this.plc = plc ? new PitchPlc(description.sampleRate) : undefined;
     const n = nativeAddon();
     if (n) {
       this.enc = law === 'ulaw' ? n.ulawEncode : n.alawEncode;
@@ -45,14 +57,14 @@ export class G711Codec implements Codec {
   /** Returns 0 (a drop for the caller to count) when out cannot hold the whole payload. */
   decode(payload: Uint8Array, out: Int16Array): number {
     if (this.closed || out.length < payload.length) return 0;
-    return this.dec(payload, out);
+    const k = this.dec(payload, out);
+    this.plc?.good(out, k);
+    return k;
   }
 
-  /** No PLC for G.711 yet (G.711 Appendix I is future work): one frame of silence. */
+  /** Pitch-repetition PLC (src/codec/plc.ts), or silence when created with plc off. */
   conceal(out: Int16Array): number {
-    const n = Math.min(this.frameSamples, out.length);
-    out.fill(0, 0, n);
-    return n;
+    return concealFrame(this.plc, this.frameSamples, out);
   }
 
   close(): void {
@@ -64,9 +76,14 @@ export class G711Codec implements Codec {
 export class L16Codec implements Codec {
   readonly frameSamples: number;
   private closed = false;
+  private readonly plc: PitchPlc | undefined;
 
-  constructor(readonly description: CodecDescription) {
+  constructor(
+    readonly description: CodecDescription,
+    plc = true,
+  ) {
     this.frameSamples = frameSamplesOf(description);
+    this.plc = plc ? new PitchPlc(description.sampleRate) : undefined;
   }
 
   encode(pcm: Int16Array, out: Uint8Array): number {
@@ -86,13 +103,12 @@ export class L16Codec implements Codec {
     if (this.closed || (payload.length & 1) !== 0 || out.length < payload.length >> 1) return 0;
     const n = payload.length >> 1;
     for (let i = 0, j = 0; i < n; i++, j += 2) out[i] = (payload[j]! << 8) | payload[j + 1]!;
+    this.plc?.good(out, n);
     return n;
   }
 
   conceal(out: Int16Array): number {
-    const n = Math.min(this.frameSamples, out.length);
-    out.fill(0, 0, n);
-    return n;
+    return concealFrame(this.plc, this.frameSamples, out);
   }
 
   close(): void {
