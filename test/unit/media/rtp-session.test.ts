@@ -10,7 +10,7 @@ import { PacketKind } from '../../../src/media/types';
 import { Peer, PCMU20, rtp, settle } from './helpers';
 
 // This file owns 31100-31199.
-const allocator = new PortAllocator({ ip: '127.0.0.1', startPort: 31100, endPort: 31199 });
+const allocator = new PortAllocator({ ip: '127.0.0.1', startPort: 31100, endPort: 31189 });
 const cleanup: (() => void)[] = [];
 afterEach(() => {
   while (cleanup.length) cleanup.pop()!();
@@ -276,6 +276,26 @@ describe('RtpSession', () => {
     expect(s.stats().in.packets).toBe(2);
     expect(s.stats().in.sinkErrors).toBe(2);
     expect(tapped).toBe(2);
+  });
+
+  it('works over IPv6 (rtp-ip ::1)', async () => {
+    const v6 = new PortAllocator({ ip: '::1', startPort: 31190, endPort: 31199 });
+    const s = await RtpSession.create(v6, { rtcpIntervalMs: 0 });
+    cleanup.push(() => s.close());
+    s.setMedia({ codec: PCMU20, pt: 0 });
+    const { createSocket } = await import('node:dgram');
+    const p = createSocket('udp6');
+    cleanup.push(() => p.close());
+    await new Promise<void>((r) => p.bind(0, '::1', () => r()));
+    const got: Buffer[] = [];
+    p.on('message', (m) => got.push(m));
+    s.setRemote({ address: '::1', port: p.address().port });
+    await new Promise<void>((r) => p.send(rtp(1, 160), s.localPort, '::1', () => r()));
+    await settle();
+    expect(s.stats().latched).toEqual({ address: '::1', port: p.address().port });
+    s.sendPayload(new Uint8Array(160), 0, 1, false, {});
+    await settle();
+    expect(got.length).toBe(1);
   });
 
   it('close() is idempotent, releases the ports and emits closed once', async () => {
