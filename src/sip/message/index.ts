@@ -3,7 +3,7 @@
  * Everything in src/sip/ and the sofia endpoint imports from here, not from the files behind it.
  */
 export type { CSeq, NameAddr, ParseResult, Params, SipHeaders, SipMessage, SipRequest, SipResponse, SipUri, Via } from './types';
-export { parseMessage, DEFAULT_MAX_HEADERS, type ParseOptions } from './parser';
+export { parseMessage, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEADER_NAME_LENGTH, type ParseOptions } from './parser';
 export { serialize, serializeHead } from './serializer';
 export { Headers } from './headers';
 export { COMPACT_FORMS, headerKey, prettyHeaderName } from './header-names';

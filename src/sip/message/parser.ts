@@ -26,6 +26,8 @@ import { parseUri } from './uri';
 export interface ParseOptions {
   /** Reject a message with more header lines than this (400). Default 256. */
   maxHeaders?: number;
+  /** Reject a header name longer than this (400). Default 128; the longest registered name has 41 chars. */
+  maxHeaderNameLength?: number;
   /**
    * Copy the body out of `buf`. Default false: the body is a view (subarray) of `buf`, which is
    * safe because transports hand over a buffer per message (a datagram, or a framed copy) and
@@ -40,6 +42,7 @@ export interface ParseOptions {
 }
 
 export const DEFAULT_MAX_HEADERS = 256;
+export const DEFAULT_MAX_HEADER_NAME_LENGTH = 128;
 
 const CRLF = Buffer.from('\r\n');
 const CRLFCRLF = Buffer.from('\r\n\r\n');
@@ -157,6 +160,7 @@ function parse(buf: Buffer, opts: ParseOptions | undefined): ParseResult {
 
   // Header lines.
   const maxHeaders = opts?.maxHeaders ?? DEFAULT_MAX_HEADERS;
+  const maxNameLength = opts?.maxHeaderNameLength ?? DEFAULT_MAX_HEADER_NAME_LENGTH;
   const names: string[] = [];
   const values: string[] = [];
   const keys: string[] = [];
@@ -189,6 +193,11 @@ function parse(buf: Buffer, opts: ParseOptions | undefined): ParseResult {
     const common = colon >= 0 && colon < eol && nameEnd > pos ? commonNameAt(text, pos, nameEnd) : -1;
     if (common < 0 && (colon < 0 || colon >= eol || nameEnd === pos || scan(text, pos, TOKEN) !== nameEnd)) {
       error ??= 'Bad header line';
+      pos = next;
+      continue;
+    }
+    if (nameEnd - pos > maxNameLength) {
+      error ??= 'Header name too long';
       pos = next;
       continue;
     }

@@ -108,7 +108,8 @@ function parseSipUri(scheme: string, s: string, i: number): SipUri | undefined {
   // port
   if (p < s.length && s.charCodeAt(p) === 0x3a) {
     const q = scan(s, p + 1, DIGIT);
-    const port = parseDigits(s, p + 1, q, 65535);
+    // At most 5 digits: `005060` is as suspicious as 99999 (security.md §2.3, CVE-2026-106803).
+    const port = q - p - 1 <= 5 ? parseDigits(s, p + 1, q, 65535) : undefined;
     if (port === undefined || port === 0) return undefined;
     uri.port = port;
     p = q;

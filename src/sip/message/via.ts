@@ -64,7 +64,7 @@ function parseViaAt(s: string, i: number): { value: Via; next: number } | undefi
   if (afterHost < s.length && s.charCodeAt(afterHost) === 0x3a) {
     const ps = skipWsp(s, afterHost + 1);
     const pe = scan(s, ps, DIGIT);
-    const port = parseDigits(s, ps, pe, 65535);
+    const port = pe - ps <= 5 ? parseDigits(s, ps, pe, 65535) : undefined;
     if (port === undefined || port === 0) return undefined;
     value.port = port;
     p = pe;

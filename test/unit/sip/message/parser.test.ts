@@ -156,6 +156,26 @@ describe('parseMessage: header lines', () => {
     expect(parseMessage(wire('OPTIONS sip:b@x SIP/2.0', [...BASE, ...many]), { maxHeaders: 400 }).ok).toBe(true);
   });
 
+  it('caps header-name length (CVE-2026-45538 class)', () => {
+    const r = parseMessage(wire('OPTIONS sip:b@x SIP/2.0', [...BASE, `${'X'.repeat(129)}: v`]));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect([r.status, r.error]).toEqual([400, 'Header name too long']);
+    expect(parseMessage(wire('OPTIONS sip:b@x SIP/2.0', [...BASE, `${'X'.repeat(128)}: v`])).ok).toBe(true);
+  });
+
+  it('every spelling of a header name is one header, so stripping one strips all (CVE-2020-28361)', () => {
+    const m = ok(parseMessage(wire('INVITE sip:b@x SIP/2.0', [
+      ...BASE,
+      'X-Our-Auth-User : a',
+      'x-our-auth-user: b',
+      'X-OUR-AUTH-USER\t:c',
+      'X-Our-Auth-User: d\r\n e',
+    ])));
+    expect(m.headers.getAll('X-Our-Auth-User')).toEqual(['a', 'b', 'c', 'd e']);
+    m.headers.delete('x-our-auth-user');
+    expect(serialize(m).toString().toLowerCase()).not.toContain('x-our-auth-user');
+  });
+
   it('keeps unknown and repeated headers in order, verbatim', () => {
     const m = ok(parseMessage(wire('OPTIONS sip:b@x SIP/2.0', [...BASE, 'X-A: 1', 'Weird-Hdr: ;;,,"<', 'X-A: 2'])));
     expect(m.headers.getAll('x-a')).toEqual(['1', '2']);

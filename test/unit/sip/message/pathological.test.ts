@@ -85,6 +85,9 @@ describe('pathological header values (ReDoS / quadratic guard)', () => {
     const r = parseMessage(many);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toBe('Too many headers');
+    const long = parseMessage(longName);
+    expect(long.ok).toBe(false);
+    if (!long.ok) expect(long.error).toBe('Header name too long');
   });
 
   it('prints the measurements', () => {

@@ -21,6 +21,10 @@ describe('parseUri', () => {
     expect(u.host).toBe('biloxi.com');
   });
 
+  it('a port may have leading zeros within 5 digits', () => {
+    expect(parseUri('sip:u@h:05060')!.port).toBe(5060);
+  });
+
   it('reads a URI without user part', () => {
     expect(parseUri('sip:192.0.2.4')).toEqual({ scheme: 'sip', host: '192.0.2.4', params: [], headers: [] });
   });
@@ -69,6 +73,7 @@ describe('parseUri', () => {
     ['sip:u@h:0', 'port 0'],
     ['sip:u@h:65536', 'port > 65535'],
     ['sip:u@h:123456', 'six-digit port'],
+    ['sip:u@h:005060', 'six digits even with leading zeros'],
     ['sip:u@h:-1', 'negative port'],
     ['sip:u@h:', 'empty port'],
     ['sip:u@[::1', 'unclosed bracket'],
