@@ -35,3 +35,4 @@ export {
   type UasPolicy,
   type UasRejection,
 } from './uas-checks';
+export * from './dialog';
