@@ -16,7 +16,7 @@ import { getBranch, getCSeq, getCallId, getFromTag, getTo, parseMessage } from '
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const sip = require('sip') as { parse(b: Buffer | string): any };
+const sip = require('sip') as { parse(b: Buffer | string): any; parseUri(s: string): any };
 
 const MS = Number(process.argv.find((a) => a.startsWith('--ms='))?.slice(5) ?? 1500);
 const ROUNDS = 10;
