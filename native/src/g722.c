@@ -46,7 +46,7 @@ static inline int32_t dot12(const int16_t *h, const int16_t *x) {
 }
 
 /* QUANTL decision levels Q6 (Table 12) and the 6-bit code for each interval by sign. */
-static const int32_t Q6[31] = {
+static const int32_t Q6[31] __attribute__((unused)) = {
   0, 35, 72, 110, 150, 190, 233, 276, 323, 370, 422, 473, 530, 587, 650, 714,
   786, 858, 940, 1023, 1121, 1219, 1339, 1458, 1612, 1765, 1980, 2195, 2557, 2919, 0,
 };
@@ -174,21 +174,48 @@ static inline __attribute__((always_inline)) void block4(stw_g722_band_t *b, int
   b->s = sat16(sp + b->sz);
 }
 
-static inline int encode_lower(stw_g722_band_t *b, int32_t xl) {
-  int32_t el = sat16(xl - b->s);                /* SUBTRA */
-  int32_t wd = el >= 0 ? el : -(el + 1);        /* QUANTL: magnitude (one's complement) */
-  /* MIL = 1 + the number of thresholds (Q6(i) * DETL) >> 12, i = 1..29, that WD reaches (they
-   * rise with i): the Recommendation's first interval with WD below its threshold, found by a
-   * branch-free binary search (5 probes; the sign of the error is unpredictable, so branches
-   * here would mispredict about half the time). */
+/* QUANTL interval: the first MIL in 1..29 with WD < (Q6(MIL) * DETL) >> 12, else 30. The
+ * thresholds rise with MIL, so MIL = 1 + the number of thresholds WD reaches. That count is taken
+ * without branches (the error's sign and size are unpredictable): with SSE2 all 29 thresholds come
+ * from 8 pmaddwd (Q6 < 2^12, DETL <= 2^14: exact), which also keeps the multiplies off the
+ * critical path through the predictor; otherwise a branch-free binary search. */
+#if defined(__SSE2__)
+/* Q6(1..29) interleaved with zeros for pmaddwd, padded with Q6 = 0 (threshold 0: always reached). */
+static const int16_t Q6_PAIRS[64] __attribute__((aligned(16))) = {
+  35, 0, 72, 0, 110, 0, 150, 0, 190, 0, 233, 0, 276, 0, 323, 0,
+  370, 0, 422, 0, 473, 0, 530, 0, 587, 0, 650, 0, 714, 0, 786, 0,
+  858, 0, 940, 0, 1023, 0, 1121, 0, 1219, 0, 1339, 0, 1458, 0, 1612, 0,
+  1765, 0, 1980, 0, 2195, 0, 2557, 0, 2919, 0, 0, 0, 0, 0, 0, 0,
+};
+static inline int quantl_interval(int32_t wd, int32_t det) {
+  const __m128i d = _mm_set1_epi32(det); /* (det, 0) pairs: pmaddwd gives Q6 * det per lane */
+  const __m128i w = _mm_set1_epi32(wd);
+  __m128i count = _mm_setzero_si128();
+  for (int k = 0; k < 8; k++) {
+    __m128i thr = _mm_srai_epi32(_mm_madd_epi16(_mm_load_si128((const __m128i *)Q6_PAIRS + k), d), 12);
+    count = _mm_sub_epi32(count, _mm_cmpgt_epi32(thr, w)); /* +1 where WD < threshold */
+  }
+  count = _mm_add_epi32(count, _mm_shuffle_epi32(count, _MM_SHUFFLE(1, 0, 3, 2)));
+  count = _mm_add_epi32(count, _mm_shuffle_epi32(count, _MM_SHUFFLE(2, 3, 0, 1)));
+  return 30 - _mm_cvtsi128_si32(count); /* 1 + (29 - thresholds above WD) */
+}
+#else
+static inline int quantl_interval(int32_t wd, int32_t det) {
   int pos = 0;
   for (int step = 16; step > 0; step >>= 1) {
     int i = pos + step;
     int ic = i > 29 ? 29 : i;
-    int take = (i <= 29) & (wd >= ((Q6[ic] * b->det) >> 12));
+    int take = (i <= 29) & (wd >= ((Q6[ic] * det) >> 12));
     pos += step & -take;
   }
-  int mil = pos + 1;
+  return pos + 1;
+}
+#endif
+
+static inline int encode_lower(stw_g722_band_t *b, int32_t xl) {
+  int32_t el = sat16(xl - b->s);                /* SUBTRA */
+  int32_t wd = el >= 0 ? el : -(el + 1);        /* QUANTL: magnitude (one's complement) */
+  int mil = quantl_interval(wd, b->det);
   int il = IL[el < 0][mil];
   int ril = il >> 2;
   int32_t dlt = (b->det * QM4[ril]) >> 15;      /* INVQAL */
