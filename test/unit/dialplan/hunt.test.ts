@@ -186,3 +186,33 @@ for (const [form, load] of FORMS) {
     });
   });
 }
+
+describe('hunt lifecycle', () => {
+  const model = loadDialplanFiles([resolve(FIXTURES, 'cases.xml')]);
+
+  it('stops and yields no plan when an inline action ends the call', async () => {
+    const s = new FakeSubject({ profile: { context: 'inline', destination_number: '1' } });
+    let evaluatedAfter = 0;
+    s.executeInline = async () => {
+      s.up = false;
+    };
+    const expand = s.expand.bind(s);
+    s.expand = (t) => {
+      evaluatedAfter++;
+      return expand(t);
+    };
+    expect(await huntDialplan(model, s)).toBeUndefined();
+    expect(evaluatedAfter).toBe(0); // no later condition was evaluated
+  });
+
+  it('is re-entrant: concurrent hunts on one model do not share state', async () => {
+    const subjects = ['41', '42', '43', '44'].flatMap((dest) =>
+      ['1', '2'].map((cid) => new FakeSubject({ profile: { context: 'breaks', destination_number: dest, caller_id_number: cid } })),
+    );
+    const plans = await Promise.all(subjects.map((s) => huntDialplan(model, s)));
+    const sequential = [];
+    for (const s of subjects) sequential.push(await huntDialplan(model, new FakeSubject({ profile: { ...s.profile } })));
+    expect(plans).toEqual(sequential);
+    expect(new Set(plans.map((p) => JSON.stringify(p?.actions))).size).toBeGreaterThan(4);
+  });
+});
