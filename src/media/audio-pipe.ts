@@ -106,6 +106,11 @@ export class DecodePipe {
   private readonly resampler: Resampler | undefined;
   private readonly resampled: Int16Array;
   private readonly channels: number;
+  /** 2 ms in samples at the codec rate / at the target rate. */
+  private readonly rampIn: number;
+  private readonly rampOut: number;
+  private lastSample = 0;
+  private prevConcealed = false;
 
   constructor(
     private readonly codec: Codec,
@@ -120,6 +125,8 @@ export class DecodePipe {
     const rate = codec.description.sampleRate;
     this.resampler = rate !== targetRate ? provider.createResampler(rate, targetRate) : undefined;
     this.resampled = new Int16Array(this.resampler ? this.resampler.outputLength(MAX_FRAME_SAMPLES) + 64 : 0);
+    this.rampIn = Math.max(1, Math.round(rate / 500));
+    this.rampOut = Math.max(1, Math.round(targetRate / 500));
     // Room for the jitter buffer's worth of audio plus a frame, at the target rate.
     this.fifo = new PcmFifo(Math.ceil((targetRate * 0.12) + targetRate * 0.02 * 4));
   }
@@ -141,6 +148,7 @@ export class DecodePipe {
         break;
       }
       let samples = 0;
+      let concealed = false;
       if (r === JB_FRAME) {
         try {
           samples = this.codec.decode(this.jb.item!, this.dec);
@@ -154,22 +162,40 @@ export class DecodePipe {
       if (samples <= 0) {
         samples = this.codec.conceal(this.dec);
         this.stats.concealed++;
+        concealed = true;
       }
       if (samples <= 0) continue;
-      this.pushDecoded(Math.min(samples, MAX_FRAME_SAMPLES));
+      this.pushDecoded(Math.min(samples, MAX_FRAME_SAMPLES), concealed);
     }
     const have = this.fifo.length;
     if (have >= n) return this.fifo.read(out, n);
     if (idle && have > 0) {
       const k = this.fifo.read(out, have);
+      // End of a talkspurt mid-frame: fade the tail out instead of stepping to silence.
+      const ramp = Math.min(k, this.rampOut);
+      for (let i = 0; i < ramp; i++) out[k - ramp + i] = Math.round((out[k - ramp + i]! * (ramp - i)) / (ramp + 1));
       out.fill(0, k, n);
+      this.lastSample = 0;
       return n;
     }
     return 0;
   }
 
-  private pushDecoded(samples: number): void {
+  private pushDecoded(samples: number, concealed: boolean): void {
     const mono = downmix(this.dec, samples, this.channels, this.mono);
+    // No clicks at concealment boundaries: G.711 and G.722 conceal with silence, so going into or
+    // out of a concealed frame would step from the last sample to another level. Cross-fade the
+    // first 2 ms from the previous frame's last sample into the new frame.
+    if (concealed || this.prevConcealed) {
+      const ramp = Math.min(samples, this.rampIn);
+      const from = this.lastSample;
+      for (let i = 0; i < ramp; i++) {
+        const w = (i + 1) / (ramp + 1);
+        mono[i] = Math.round(from * (1 - w) + mono[i]! * w);
+      }
+    }
+    this.prevConcealed = concealed;
+    this.lastSample = mono[samples - 1]!;
     if (this.resampler) {
       const n = this.resampler.process(mono, this.resampled);
       this.fifo.write(this.resampled, n);
