@@ -70,6 +70,11 @@ static long get_typed(napi_env env, napi_value v, napi_typedarray_type want, voi
   return (long)len;
 }
 
+/* Externals from other addons are not ours to touch: check the tag first. */
+static int known_magic(uint32_t m) {
+  return m == MAGIC_G722_ENC || m == MAGIC_G722_DEC || m == MAGIC_RESAMPLER;
+}
+
 static handle_t *get_handle(napi_env env, napi_value v, uint32_t magic, const char *msg) {
   napi_valuetype t;
   void *p = NULL;
@@ -78,7 +83,7 @@ static handle_t *get_handle(napi_env env, napi_value v, uint32_t magic, const ch
     return NULL;
   }
   handle_t *h = p;
-  if ((magic && h->magic != magic) || h->freed) {
+  if (!known_magic(h->magic) || (magic && h->magic != magic) || h->freed) {
     napi_throw_type_error(env, NULL, h->freed ? "strowger_native: handle already freed" : msg);
     return NULL;
   }
@@ -264,6 +269,7 @@ static napi_value free_handle(napi_env env, napi_callback_info info) {
   void *p = NULL;
   if (napi_typeof(env, argv[0], &t) != napi_ok || t != napi_external || napi_get_value_external(env, argv[0], &p) != napi_ok || !p)
     return throw_type(env, "free: argument must be a native handle");
+  if (!known_magic(((handle_t *)p)->magic)) return throw_type(env, "free: argument must be a strowger_native handle");
   release(p); /* idempotent; memory itself goes with the finalizer */
   return NULL;
 }
