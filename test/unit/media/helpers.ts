@@ -78,6 +78,7 @@ export const PCMU20: CodecDescription = { name: 'PCMU', staticPt: 0, clockRate: 
 
 /**
  * A traceable fake codec: payload = [frameId hi, frameId lo]; decode fills a frame with frameId,
+ * encode sends the value of sample 100,
  * conceal fills it with -1. Lets tests see exactly which input frame each output frame came from.
  */
 export class TraceCodec implements Codec {
@@ -87,7 +88,8 @@ export class TraceCodec implements Codec {
     this.frameSamples = Math.round((description.sampleRate * description.ptime) / 1000);
   }
   encode(pcm: Int16Array, out: Uint8Array): number {
-    const id = pcm[0]!;
+    // Sample 100: past the 2 ms cross-fade DecodePipe applies at concealment boundaries.
+    const id = pcm[Math.min(100, pcm.length - 1)]!;
     out[0] = (id >> 8) & 0xff;
     out[1] = id & 0xff;
     return 2;

@@ -127,9 +127,9 @@ describe('transcode path', () => {
     }
     const out = decodeOut(b.p);
     expect(out.length).toBe(6);
-    // The trace codec encodes the first sample of each 240-sample output frame:
-    // frames start at input samples 0, 240, 480, ... -> input frames 1, 2 (sample 80), 4, 5, 7, 8.
-    expect(out.map((o) => o.id)).toEqual([1, 2, 4, 5, 7, 8]);
+    // The trace codec encodes sample 100 of each 240-sample output frame: input samples 100, 340,
+    // 580, 820, 1060, 1300 -> input frames (160 samples each) 1, 3, 4, 6, 7, 9.
+    expect(out.map((o) => o.id)).toEqual([1, 3, 4, 6, 7, 9]);
     for (let i = 1; i < out.length; i++) expect((out[i]!.h.timestamp - out[i - 1]!.h.timestamp) >>> 0).toBe(240);
   });
 
