@@ -167,6 +167,7 @@ function parse(buf: Buffer, opts: ParseOptions | undefined): ParseResult {
   let contentLength: number | undefined;
   const tlen = text.length;
   let pos = firstEnd + 2;
+  let nextColon = -1;
   while (pos < tlen) {
     // One physical line: [pos, eol) then CRLF. A bare LF or CR anywhere is an error; for the
     // answerable copy a bare LF still ends the line.
@@ -187,11 +188,17 @@ function parse(buf: Buffer, opts: ParseOptions | undefined): ParseResult {
     // name *(SP / HTAB) ":" -- find the colon natively; a name spelled like a common header
     // is known to be a token without scanning it. Header names are tokens; only SP/HTAB may
     // precede the colon (GHSA-4h4c-qgxg-p3qv).
-    const colon = text.indexOf(':', pos);
+    // The first colon at or after pos; remembered across lines so lines without one cannot make
+    // the search quadratic.
+    if (nextColon < pos) {
+      nextColon = text.indexOf(':', pos);
+      if (nextColon < 0) nextColon = tlen;
+    }
+    const colon = nextColon;
     let nameEnd = colon;
     while (nameEnd > pos && isWsp(text.charCodeAt(nameEnd - 1))) nameEnd--;
-    const common = colon >= 0 && colon < eol && nameEnd > pos ? commonNameAt(text, pos, nameEnd) : -1;
-    if (common < 0 && (colon < 0 || colon >= eol || nameEnd === pos || scan(text, pos, TOKEN) !== nameEnd)) {
+    const common = colon < eol && nameEnd > pos ? commonNameAt(text, pos, nameEnd) : -1;
+    if (common < 0 && (colon >= eol || nameEnd === pos || scan(text, pos, TOKEN) !== nameEnd)) {
       error ??= 'Bad header line';
       pos = next;
       continue;

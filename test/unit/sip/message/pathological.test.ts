@@ -73,9 +73,19 @@ describe('pathological header values (ReDoS / quadratic guard)', () => {
     });
   }
 
-  it('a 10 000-char header name and 10 000 short headers are handled in linear time', () => {
+  it('a 10 000-char header name, 10 000 short headers and 20 000 colon-less lines are handled in linear time', () => {
     const longName = Buffer.from(`OPTIONS sip:b@x SIP/2.0\r\n${'X'.repeat(10_000)}: v\r\n${'Y'.repeat(10_000)}\x01: v\r\n\r\n`);
     const many = Buffer.from('OPTIONS sip:b@x SIP/2.0\r\n' + 'A: b\r\n'.repeat(10_000) + '\r\n');
+    const noColons = Buffer.from('OPTIONS sip:b@x SIP/2.0\r\n' + 'AAAAAAAAAAAAAAAAAAAA\r\n'.repeat(20_000) + 'Via: SIP/2.0/UDP h\r\n\r\n');
+    const t3 = timed(() => void parseMessage(noColons));
+    rows.push(`20k lines without colon              ${t3.toFixed(3)} ms`);
+    expect(t3).toBeLessThan(50);
+    const bad = parseMessage(noColons);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.error).toBe('Bad header line');
+      expect(bad.answerable?.headers.get('via')).toBe('SIP/2.0/UDP h');
+    }
     const t1 = timed(() => void parseMessage(longName));
     const t2 = timed(() => void parseMessage(many));
     rows.push(`long header name                    ${t1.toFixed(3)} ms`);
