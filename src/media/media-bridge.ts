@@ -26,6 +26,12 @@ export interface MediaBridgeOptions {
   jitter?: Partial<JitterBufferOptions>;
   /** Set false to never relay (e.g. a media bug needs decoded audio). Default true. */
   allowRelay?: boolean;
+  /**
+   * Carry RFC 4733 events across (PT-translated). Default true. Set false when the layer above
+   * handles digits itself (FreeSWITCH regenerates DTMF on the partner per its dtmf_type, consumes
+   * bridge terminate keys): the sessions still emit 'dtmf', and sendDtmf() regenerates.
+   */
+  passDtmf?: boolean;
 }
 
 export interface MediaBridgeStats {
@@ -96,8 +102,9 @@ export class MediaBridge {
       mode = 'idle';
     }
     if (mode === 'relay') {
-      const ab = new RelayPath(this.a, this.b, relayPtMap(am!, bm!), bm!);
-      const ba = new RelayPath(this.b, this.a, relayPtMap(bm!, am!), am!);
+      const pass = this.opts.passDtmf ?? true;
+      const ab = new RelayPath(this.a, this.b, relayPtMap(am!, bm!, pass), bm!);
+      const ba = new RelayPath(this.b, this.a, relayPtMap(bm!, am!, pass), am!);
       this.a.setSink(ab.sink);
       this.b.setSink(ba.sink);
       this.aToB = ab;
@@ -105,9 +112,10 @@ export class MediaBridge {
     } else if (mode === 'transcode') {
       const codecs = this.opts.codecs!;
       try {
-        const ab = new TranscodePath(this.a, this.b, am!, bm!, codecs, this.clock, this.opts.jitter);
+        const pass = this.opts.passDtmf ?? true;
+        const ab = new TranscodePath(this.a, this.b, am!, bm!, codecs, this.clock, this.opts.jitter, pass);
         this.aToB = ab;
-        const ba = new TranscodePath(this.b, this.a, bm!, am!, codecs, this.clock, this.opts.jitter);
+        const ba = new TranscodePath(this.b, this.a, bm!, am!, codecs, this.clock, this.opts.jitter, pass);
         this.bToA = ba;
         this.a.setSink(ab.sink);
         this.b.setSink(ba.sink);

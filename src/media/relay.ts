@@ -27,11 +27,11 @@ export interface RelayStats {
 }
 
 /** Map of inbound PT on `from` -> outbound PT on `to` for a same-codec relay; -1 = drop. */
-export function relayPtMap(from: LegMedia, to: LegMedia): Int16Array {
+export function relayPtMap(from: LegMedia, to: LegMedia, passDtmf = true): Int16Array {
   const map = new Int16Array(128).fill(-1);
   map[(from.recvPt ?? from.pt) & 0x7f] = to.pt;
   const dtmfIn = from.dtmfRecvPt ?? from.dtmfPt;
-  if (dtmfIn !== undefined && to.dtmfPt !== undefined) map[dtmfIn & 0x7f] = to.dtmfPt;
+  if (passDtmf && dtmfIn !== undefined && to.dtmfPt !== undefined) map[dtmfIn & 0x7f] = to.dtmfPt;
   return map;
 }
 

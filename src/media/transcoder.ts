@@ -65,6 +65,7 @@ export class TranscodePath {
     provider: CodecProvider,
     clock: Clock,
     jitter?: Partial<JitterBufferOptions>,
+    private readonly passDtmf = true,
   ) {
     this.decoder = provider.createCodec(fromMedia.codec);
     try {
@@ -93,7 +94,7 @@ export class TranscodePath {
   };
 
   private translateDtmf(pkt: Buffer, hdr: RtpHeader, now: number): void {
-    const outPt = this.toMedia.dtmfPt;
+    const outPt = this.passDtmf ? this.toMedia.dtmfPt : undefined;
     const ev = parseTelephoneEvent(pkt, hdr.payloadOffset, hdr.payloadLength);
     if (outPt === undefined || !ev) {
       this.dtmfDropped++;
