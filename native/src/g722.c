@@ -10,7 +10,7 @@
  * (arithmetic), saturation where the block descriptions limit a value.
  */
 #include <string.h>
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(STW_NO_SIMD)
 #include <emmintrin.h>
 #endif
 #include "g722.h"
@@ -31,7 +31,7 @@ static inline int qmf_push(stw_g722_state_t *st, int16_t a, int16_t b) {
 
 /* 12-tap dot product of 16-bit values with 32-bit sums (exact: |sum| < 2^31). */
 static inline int32_t dot12(const int16_t *h, const int16_t *x) {
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(STW_NO_SIMD)
   __m128i p = _mm_madd_epi16(_mm_loadu_si128((const __m128i *)h), _mm_loadu_si128((const __m128i *)x));
   __m128i q = _mm_madd_epi16(_mm_loadl_epi64((const __m128i *)(h + 8)), _mm_loadl_epi64((const __m128i *)(x + 8)));
   p = _mm_add_epi32(p, q);
@@ -143,17 +143,47 @@ static inline __attribute__((always_inline)) void block4(stw_g722_band_t *b, int
   if (ap1 > wd3) ap1 = wd3;
   else if (ap1 < -wd3) ap1 = -wd3;
 
-  /* UPZERO: b_i <- (1-2^-8) b_i + 2^-7 sgn d0 d_i */
+  /* UPZERO: b_i <- (1-2^-8) b_i + 2^-7 sgn d0 d_i; then DELAYA; then FILTEZ:
+   * SZ = sum (b_i * (d_i + d_i)) >> 15 over the new b and d. |DLT| <= 16384 * 20456 >> 15 = 10228
+   * (DETL <= 16384, largest QM4), |DH| <= 3704: d and d + d fit 16 bits unlimited. */
   wd1 = d == 0 ? 0 : 128;
-  for (int i = 1; i <= 6; i++) {
-    int32_t m = (b->d[i] ^ d) >> 31; /* -1 when the signs differ */
-    int32_t inc = (wd1 ^ m) - m;
-    b->b[i] = sat16(inc + ((b->b[i] * 32640) >> 15));
+#if defined(__SSE2__) && !defined(STW_NO_SIMD)
+  {
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i keep6 = _mm_set_epi16(0, 0, -1, -1, -1, -1, -1, -1);
+    __m128i D = _mm_load_si128((const __m128i *)b->dz);
+    __m128i B = _mm_load_si128((const __m128i *)b->bz);
+    __m128i m = _mm_srai_epi16(_mm_xor_si128(D, _mm_set1_epi16((int16_t)d)), 15); /* -1: signs differ */
+    __m128i w = _mm_set1_epi16((int16_t)wd1);
+    __m128i inc = _mm_sub_epi16(_mm_xor_si128(w, m), m);
+    /* (b * 32640) >> 15 = b - ceil(b / 256) exactly; ceil = (b >> 8) + (low byte != 0) */
+    __m128i lowz = _mm_cmpeq_epi16(_mm_and_si128(B, _mm_set1_epi16(255)), zero);
+    __m128i ceil = _mm_sub_epi16(_mm_srai_epi16(B, 8), _mm_andnot_si128(lowz, _mm_set1_epi16(-1)));
+    B = _mm_and_si128(_mm_adds_epi16(_mm_sub_epi16(B, ceil), inc), keep6); /* sat16(inc + ...) */
+    D = _mm_and_si128(_mm_insert_epi16(_mm_slli_si128(D, 2), d, 0), keep6);  /* DELAYA */
+    _mm_store_si128((__m128i *)b->bz, B);
+    _mm_store_si128((__m128i *)b->dz, D);
+    __m128i D2 = _mm_add_epi16(D, D);
+    __m128i lo = _mm_mullo_epi16(B, D2), hi = _mm_mulhi_epi16(B, D2);
+    __m128i s4 = _mm_add_epi32(_mm_srai_epi32(_mm_unpacklo_epi16(lo, hi), 15), _mm_srai_epi32(_mm_unpackhi_epi16(lo, hi), 15));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, _MM_SHUFFLE(1, 0, 3, 2)));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, _MM_SHUFFLE(2, 3, 0, 1)));
+    b->sz = sat16(_mm_cvtsi128_si32(s4));
   }
+#else
+  for (int i = 0; i < 6; i++) {
+    int32_t m = (b->dz[i] ^ d) >> 31; /* -1 when the signs differ */
+    int32_t inc = (wd1 ^ m) - m;
+    b->bz[i] = (int16_t)sat16(inc + ((b->bz[i] * 32640) >> 15));
+  }
+  for (int i = 5; i > 0; i--) b->dz[i] = b->dz[i - 1];
+  b->dz[0] = (int16_t)d;
+  int32_t sz = 0;
+  for (int i = 5; i >= 0; i--) sz += (b->bz[i] * (b->dz[i] * 2)) >> 15;
+  b->sz = sat16(sz);
+#endif
 
-  /* DELAYA */
-  for (int i = 6; i > 1; i--) b->d[i] = b->d[i - 1];
-  b->d[1] = d;
+  /* DELAYA (pole section) */
   b->r[2] = b->r[1];
   b->r[1] = r0;
   b->p[2] = b->p[1];
@@ -164,12 +194,6 @@ static inline __attribute__((always_inline)) void block4(stw_g722_band_t *b, int
   /* FILTEP */
   int32_t sp = sat16(((b->a[1] * sat16(b->r[1] * 2)) >> 15) + ((b->a[2] * sat16(b->r[2] * 2)) >> 15));
 
-  /* FILTEZ. |DLT| <= 16384 * 20456 >> 15 = 10228 (DETL <= 16384, largest QM4), |DH| <= 3704,
-   * so DLT + DLT never needs the 16-bit limit. */
-  int32_t sz = 0;
-  for (int i = 6; i >= 1; i--) sz += (b->b[i] * (b->d[i] * 2)) >> 15;
-  b->sz = sat16(sz);
-
   /* PREDIC */
   b->s = sat16(sp + b->sz);
 }
@@ -179,7 +203,7 @@ static inline __attribute__((always_inline)) void block4(stw_g722_band_t *b, int
  * without branches (the error's sign and size are unpredictable): with SSE2 all 29 thresholds come
  * from 8 pmaddwd (Q6 < 2^12, DETL <= 2^14: exact), which also keeps the multiplies off the
  * critical path through the predictor; otherwise a branch-free binary search. */
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(STW_NO_SIMD)
 /* Q6(1..29) interleaved with zeros for pmaddwd, padded with Q6 = 0 (threshold 0: always reached). */
 static const int16_t Q6_PAIRS[64] __attribute__((aligned(16))) = {
   35, 0, 72, 0, 110, 0, 150, 0, 190, 0, 233, 0, 276, 0, 323, 0,

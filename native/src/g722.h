@@ -12,8 +12,9 @@ typedef struct {
   int32_t r[3];     /* reconstructed signal RLT/RH: r[1]=t-1, r[2]=t-2 */
   int32_t p[3];     /* partially reconstructed signal PLT/PH */
   int32_t a[3];     /* pole coefficients AL1/AL2 (a[1], a[2]) */
-  int32_t b[7];     /* zero coefficients BL1..BL6 */
-  int32_t d[7];     /* quantised difference signal history DLT0..DLT6 */
+  /* Zero section as 8 x int16 (lanes 0..5 = i 1..6, lanes 6, 7 stay 0) for SIMD: */
+  int16_t bz[8] __attribute__((aligned(16))); /* zero coefficients BL1..BL6 */
+  int16_t dz[8] __attribute__((aligned(16))); /* quantised difference history DLT1..DLT6 */
   int32_t nb;       /* log scale factor NBL/NBH */
   int32_t det;      /* scale factor DETL/DETH */
 } stw_g722_band_t;

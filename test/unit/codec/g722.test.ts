@@ -3,6 +3,9 @@
  * nothing of it is in our code). A helper is compiled at test time into a temp dir. Without gcc or
  * libspandsp-dev this test FAILS with a message: it must not pass by skipping.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nativeAddon } from '../../../src/codec/native';
 import { SpandspHelper } from './spandsp-helper';
@@ -106,6 +109,25 @@ describe('G.722 against libspandsp', () => {
     const r = compareDecoded(ours, ref);
     expect(r.other).toEqual([]);
     expect(r.equal + r.wrapped).toBe(ref.length);
+  });
+});
+
+describe('G.722 portable C path (-DSTW_NO_SIMD, what non-x86 machines build)', () => {
+  it('encodes like spandsp and decodes like the addon on the whole programme', () => {
+    const prog = join(helper.dir, 'g722-portable');
+    const src = join(__dirname, '../../fixtures/codec/g722-portable.c');
+    const native = join(__dirname, '../../../native/src');
+    execFileSync('gcc', ['-O2', '-DSTW_NO_SIMD', '-I', native, '-o', prog, src, join(native, 'g722.c')], { stdio: 'pipe', timeout: 60_000 });
+    const run = (mode: 'enc' | 'dec', input: Uint8Array): Buffer => {
+      writeFileSync(join(helper.dir, 'p.in'), input);
+      execFileSync(prog, [mode, join(helper.dir, 'p.in'), join(helper.dir, 'p.out')], { timeout: 60_000 });
+      return readFileSync(join(helper.dir, 'p.out'));
+    };
+    const pcm = g722TestProgramme();
+    const codes = run('enc', bytesOf(pcm));
+    expect(Buffer.compare(codes, spandsp('enc', bytesOf(pcm)))).toBe(0);
+    const decoded = run('dec', codes);
+    expect(Buffer.compare(decoded, Buffer.from(bytesOf(oursDecode(codes, 160))))).toBe(0);
   });
 });
 
