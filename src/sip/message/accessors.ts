@@ -10,7 +10,7 @@
  * (validate.ts) on input first; they report what is wrong.
  */
 import type { CSeq, NameAddr, SipMessage, Via } from './types';
-import { Headers } from './headers';
+import { Headers, MEMO_SLOTS } from './headers';
 import { headerKey } from './header-names';
 import { parseNameAddr, parseNameAddrList } from './name-addr';
 import { getParam } from './params';
@@ -50,6 +50,7 @@ export const HEADER_PARSERS: ReadonlyMap<string, HeaderParser> = new Map(
 
 const MISSING = Symbol('missing');
 const TOP_VIA_SLOT = TABLE.length;
+if (TOP_VIA_SLOT >= MEMO_SLOTS) throw new Error('accessors: raise MEMO_SLOTS in headers.ts');
 
 function parser(key: string): HeaderParser {
   return HEADER_PARSERS.get(key)!;

@@ -247,7 +247,7 @@ export function scanQuoted(s: string, i: number): number {
 }
 
 /** The content of the quoted string s[from, to) (quotes included) with quoted-pairs resolved. */
-export function unquote(s: string, from: number, to: number): string {
+export function unquote(s: string, from = 0, to = s.length): string {
   const inner = s.slice(from + 1, to - 1);
   if (inner.indexOf('\\') < 0) return inner;
   let out = '';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Headers, createRequest, createResponse, getBranch, getCSeq, getContentType, getExpires, getFromTag, getMaxForwards,
   getRecordRoutes, getRoutes, getTo, getToTag, getTopVia, getVias, headerKey, parseMessage, prettyHeaderName,
-  reasonPhrase, serialize, validateRequest, validateResponse, type SipRequest,
+  quote, reasonPhrase, serialize, unquote, validateRequest, validateResponse, type SipRequest,
 } from '../../../../src/sip/message/index';
 import { isStrowgerError } from '../../../../src/util/errors';
 
@@ -241,5 +241,39 @@ describe('validateRequest / validateResponse', () => {
     expect(reasonPhrase(422)).toBe('Session Interval Too Small');
     expect(reasonPhrase(499)).toBe('Client Error');
     expect(reasonPhrase(199)).toBe('Early Dialog Terminated');
+  });
+});
+
+describe('accessors over any SipHeaders implementation', () => {
+  it('work without the Headers memo', () => {
+    const inner = parseReq(INVITE).headers;
+    const plain: SipRequest['headers'] = {
+      get: (n) => inner.get(n),
+      getAll: (n) => inner.getAll(n),
+      has: (n) => inner.has(n),
+      set: (n, v) => inner.set(n, v),
+      append: (n, v) => inner.append(n, v),
+      prepend: (n, v) => inner.prepend(n, v),
+      delete: (n) => inner.delete(n),
+      deleteFirst: (n) => inner.deleteFirst(n),
+      entries: () => inner.entries(),
+      clone: () => inner.clone(),
+    };
+    const req: SipRequest = { ...parseReq(INVITE), headers: plain };
+    expect(getBranch(req)).toBe('z9hG4bKnashds8');
+    expect(getVias(req)).toHaveLength(3);
+    expect(getFromTag(req)).toBe('1928301774');
+    expect(getCSeq(req)).toEqual({ seq: 314159, method: 'INVITE' });
+    expect(validateRequest(req)).toBeUndefined();
+    expect(serialize(req).equals(serialize(parseReq(INVITE)))).toBe(true);
+  });
+});
+
+describe('quoting helpers', () => {
+  it('quote/unquote round-trip', () => {
+    for (const s of ['plain', 'with "quotes"', 'back\\slash', '', 'tab\there']) {
+      expect(unquote(quote(s))).toBe(s);
+    }
+    expect(quote('a\r\nb')).toBe('"a  b"');
   });
 });
