@@ -1,9 +1,10 @@
 /*
- * ITU-T G.722 64 kbit/s (mode 1) encoder and decoder, written from the Recommendation:
- *   clause 3 / 4  transmit and receive QMF (24 coefficients, Table 11)
- *   clause 6.2    lower sub-band encoder: SUBTRA, QUANTL, INVQAL, LOGSCL, SCALEL, block 4
- *   clause 6.2    higher sub-band encoder: SUBTRA, QUANTH, INVQAH, LOGSCH, SCALEH, block 4
- *   clause 6.3    decoders: INVQBL (6-bit), RECONS, LIMIT
+ * ITU-T G.722 64 kbit/s (mode 1) encoder and decoder, written from the Recommendation's
+ * computational block descriptions (block names below are the Recommendation's):
+ *   QMF           transmit and receive quadrature mirror filters (24 coefficients)
+ *   lower band    SUBTRA, QUANTL (6-bit), INVQAL (4-bit), LOGSCL, SCALEL, block 4
+ *   higher band   SUBTRA, QUANTH (2-bit), INVQAH, LOGSCH, SCALEH, block 4
+ *   decoders      INVQBL (6-bit, mode 1), RECONS, LIMIT
  *   block 4       adaptive predictor: PARREC, RECONS, UPPOL2, UPPOL1, UPZERO, DELAYA, FILTEP,
  *                 FILTEZ, PREDIC (shared by both sub-bands)
  * Fixed-point rules follow the Recommendation: 16-bit words, products shifted right by 15
@@ -15,7 +16,7 @@
 #endif
 #include "g722.h"
 
-/* Table 11: QMF coefficients h0..h23 (scaled by 2^13; h(23-i) = h(i)), split by parity:
+/* QMF coefficients h0..h23 (scaled by 2^13; h(23-i) = h(i)), split by parity:
  * H_EVEN[i] = h(2i), H_ODD[i] = h(2i+1). */
 static const int16_t H_EVEN[12] = {3, -11, 12, 32, -210, 951, 3876, -805, 362, -156, 53, -11};
 static const int16_t H_ODD[12] = {-11, 53, -156, 362, -805, 3876, 951, -210, 32, 12, -11, 3};
@@ -45,7 +46,7 @@ static inline int32_t dot12(const int16_t *h, const int16_t *x) {
 #endif
 }
 
-/* QUANTL decision levels Q6 (Table 12) and the 6-bit code for each interval by sign. */
+/* QUANTL decision levels Q6 and the 6-bit code for each interval by sign. */
 static const int32_t Q6[31] __attribute__((unused)) = {
   0, 35, 72, 110, 150, 190, 233, 276, 323, 370, 422, 473, 530, 587, 650, 714,
   786, 858, 940, 1023, 1121, 1219, 1339, 1458, 1612, 1765, 1980, 2195, 2557, 2919, 0,
@@ -60,12 +61,12 @@ static const uint8_t IL[2][31] = {
     18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4,
   },
 };
-/* INVQAL: 4-bit inverse quantiser outputs QM4 (Table 14). */
+/* INVQAL: 4-bit inverse quantiser outputs QM4. */
 static const int32_t QM4[16] = {
   0, -20456, -12896, -8968, -6288, -4240, -2584, -1200,
   20456, 12896, 8968, 6288, 4240, 2584, 1200, 0,
 };
-/* INVQBL, 64 kbit/s: 6-bit inverse quantiser outputs QM6 (Table 13). */
+/* INVQBL, 64 kbit/s: 6-bit inverse quantiser outputs QM6. */
 static const int32_t QM6[64] = {
   -136, -136, -136, -136, -24808, -21904, -19008, -16704,
   -14984, -13512, -12280, -11192, -10232, -9360, -8576, -7856,
@@ -76,15 +77,15 @@ static const int32_t QM6[64] = {
   4944, 4464, 4008, 3576, 3168, 2776, 2400, 2032,
   1688, 1360, 1040, 728, 432, 136, -432, -136,
 };
-/* LOGSCL: RL42 maps the 4-bit code to a magnitude index, WL the log-scale increment (Table 15). */
+/* LOGSCL: RL42 maps the 4-bit code to a magnitude index, WL the log-scale increment. */
 static const uint8_t RL42[16] = {0, 7, 6, 5, 4, 3, 2, 1, 7, 6, 5, 4, 3, 2, 1, 0};
 static const int32_t WL[8] = {-60, -30, 58, 172, 334, 538, 1198, 3042};
-/* Higher sub-band: QUANTH codes, INVQAH outputs QM2, LOGSCH increments (Tables 16, 17). */
+/* Higher sub-band: QUANTH codes, INVQAH outputs QM2, LOGSCH increments. */
 static const uint8_t IH[2][3] = {{0, 3, 2} /* IHP */, {0, 1, 0} /* IHN */};
 static const int32_t QM2[4] = {-7408, -1616, 7408, 1616};
 static const uint8_t RH2[4] = {2, 1, 2, 1};
 static const int32_t WH[3] = {0, -214, 798};
-/* SCALEL/SCALEH: antilog table ILB (Table 18). */
+/* SCALEL/SCALEH: antilog table ILB. */
 static const int32_t ILB[32] = {
   2048, 2093, 2139, 2186, 2233, 2282, 2332, 2383, 2435, 2489, 2543, 2599, 2656, 2714, 2774, 2834,
   2896, 2960, 3025, 3091, 3158, 3228, 3298, 3371, 3444, 3520, 3597, 3676, 3756, 3838, 3922, 4008,
