@@ -312,24 +312,4 @@ describe('unknown users (anti-enumeration, G16)', () => {
     expect(server.verifyUnknownUser({ ...base, credentials: old }).outcome).toBe('bad-response');
   });
 
-  it('cost about the same time as a wrong password', () => {
-    const { challenge, answer, server } = setup();
-    const base = { method: 'REGISTER', realm: REALM, clientIp: IP, requestUri: RURI };
-    const creds = Array.from({ length: 20 }, () => answer(challenge(), { password: 'guess' }));
-    const time = (fn: () => void) => {
-      const samples: number[] = [];
-      for (let r = 0; r < 15; r++) {
-        const t0 = process.hrtime.bigint();
-        fn();
-        samples.push(Number(process.hrtime.bigint() - t0));
-      }
-      return samples.sort((a, b) => a - b)[7]!;
-    };
-    time(() => creds.forEach((c) => server.verifyUnknownUser({ ...base, credentials: c })));
-    const unknown = time(() => creds.forEach((c) => server.verifyUnknownUser({ ...base, credentials: c })));
-    const known = time(() => creds.forEach((c) => server.verify({ ...base, credentials: c, password: PASS })));
-    const ratio = unknown / known;
-    expect(ratio).toBeGreaterThan(0.33);
-    expect(ratio).toBeLessThan(3);
-  });
 });
