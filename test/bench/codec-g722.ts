@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeAddon } from '../../src/codec/native';
 import { speechLike } from '../unit/codec/test-signals';
-import { fmt, interleaved, ratio } from './codec-bench-util';
+import { fmt, interleaved, ratio } from './_codec-bench-util';
 
 /** Inclusive instruction counts per frame from one callgrind run (null without valgrind). */
 function instructionCounts(prog: string, pcmPath: string): { oursEnc: number; spEnc: number; oursDec: number; spDec: number } | null {

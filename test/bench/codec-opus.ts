@@ -7,7 +7,7 @@
 import { createCodec, createPayloadTranscoder, parseCodecString, type CodecDescription } from '../../src/codec/index';
 import { ulawEncode } from '../../src/codec/g711';
 import { speechLike } from '../unit/codec/test-signals';
-import { fmt, interleaved, ratio } from './codec-bench-util';
+import { fmt, interleaved, ratio } from './_codec-bench-util';
 
 const [PCMU, OPUS48, OPUS8] = parseCodecString('PCMU,opus,opus@8000h') as [CodecDescription, CodecDescription, CodecDescription];
 const speech = speechLike(8000, 2, 31);

@@ -8,7 +8,7 @@
 import { createCodec, createPayloadTranscoder, createResampler, nativeAddon, parseCodecString } from '../../src/codec/index';
 import { ulawEncode } from '../../src/codec/g711';
 import { speechLike } from '../unit/codec/test-signals';
-import { fmt, interleaved, ratio } from './codec-bench-util';
+import { fmt, interleaved, ratio } from './_codec-bench-util';
 
 const n = nativeAddon();
 if (!n) throw new Error('native addon not built (npm install)');
