@@ -155,7 +155,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.holdTimeoutMs = opts.holdTimeoutMs ?? this.mediaTimeoutMs * 10;
     this.lastRxAt = this.clock.now();
     this.inStats = {
-      ssrc: 0, packets: 0, bytes: 0, payloadBytes: 0, lost: 0, expected: 0, jitterMs: 0, outOfOrder: 0,
+      ssrc: 0, datagrams: 0, packets: 0, bytes: 0, payloadBytes: 0, lost: 0, expected: 0, jitterMs: 0, outOfOrder: 0,
       duplicates: 0, seqJumps: 0, ssrcChanges: 0, dtmfPackets: 0, dtmfEvents: 0, droppedMalformed: 0,
       droppedWrongSource: 0, droppedLearning: 0, droppedUnknownPt: 0, droppedInactive: 0,
       rtcpPackets: 0, rtcpMalformed: 0, rtcpWrongSource: 0, sinkErrors: 0,
@@ -283,6 +283,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     const st = this.inStats;
     const hdr = this.hdr;
     const len = msg.length;
+    st.datagrams++;
     if (parseRtpHeader(msg, len, hdr) !== RtpParseError.OK) {
       st.droppedMalformed++;
       return;

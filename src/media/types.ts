@@ -40,6 +40,8 @@ export type PacketSink = (pkt: Buffer, hdr: import('./rtp-packet').RtpHeader, ki
 export interface InboundStats {
   /** Current source SSRC (0 before the first packet). */
   ssrc: number;
+  /** Every datagram that reached the RTP port, accepted or not. */
+  datagrams: number;
   packets: number;
   /** Datagram bytes accepted. */
   bytes: number;

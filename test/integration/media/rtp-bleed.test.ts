@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { MediaBridge, PortAllocator, RtpSession } from '../../../src/media';
 import { parseRtpHeader, RtpHeader } from '../../../src/media/rtp-packet';
-import { Peer, PCMU20, rtp, settle } from '../../unit/media/helpers';
+import { arrived, Peer, PCMU20, rtp, settle } from '../../unit/media/helpers';
 
 // This file owns 31700-31719.
 const START = 31700;
@@ -57,7 +57,12 @@ describe('RTP bleed / injection (G19)', () => {
       await b.send(rtp(i + 1, (i + 1) * 160, { ssrc: 0xb, payload: Uint8Array.from([0xbb, ...new Uint8Array(159)]) }), legB.localPort);
       sprayed2 += await spray(attacker, 5, 0xee);
     }
-    await settle(100);
+    const perPortSprayed = (sprayed1 + sprayed2) / (END - START + 1);
+    await arrived(legA, perPortSprayed + 20, perPortSprayed);
+    await arrived(legB, perPortSprayed + 20);
+    await b.waitFor(20);
+    await a.waitFor(20);
+    await settle(50);
 
     expect(attacker.received.length).toBe(0);
     const payloadMarks = (p: Peer): number[] =>

@@ -62,6 +62,23 @@ export class Peer {
   }
 }
 
+/** Wait (bounded) until cond() holds: loopback delivery is fast but not instant under load. */
+export async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** Wait until a session has seen `n` RTP datagrams and `rtcp` RTCP datagrams in total. */
+export function arrived(s: { stats(): { in: { datagrams: number; rtcpPackets: number; rtcpMalformed: number; rtcpWrongSource: number } } }, n: number, rtcp = 0): Promise<void> {
+  return until(() => {
+    const i = s.stats().in;
+    return i.datagrams >= n && i.rtcpPackets + i.rtcpMalformed + i.rtcpWrongSource >= rtcp;
+  });
+}
+
 /** Let pending I/O callbacks run (datagrams on loopback arrive within a few ms). */
 export function settle(ms = 30): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

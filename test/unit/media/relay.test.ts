@@ -7,7 +7,7 @@ import { PortAllocator } from '../../../src/media/port-allocator';
 import { parseRtpHeader, RtpHeader } from '../../../src/media/rtp-packet';
 import { RtpSession } from '../../../src/media/rtp-session';
 import type { LegMedia } from '../../../src/media/types';
-import { Peer, PCMU20, rtp, settle } from './helpers';
+import { arrived, Peer, PCMU20, rtp, settle } from './helpers';
 
 // This file owns 31200-31299.
 const allocator = new PortAllocator({ ip: '127.0.0.1', startPort: 31200, endPort: 31299 });
@@ -147,7 +147,8 @@ describe('relay', () => {
     b.s.setMedia({ codec: PCMU20, pt: 0 });
     expect(bridge.stats().resets).toBe(1);
     await a.p.send(rtp(q++, 32000, { pt: 101, payload: ev(true, 480) }), a.s.localPort);
-    await settle();
+    await arrived(a.s, 6);
+    await settle(10);
     expect(b.p.received.length).toBe(5);
     expect(bridge.stats().relay!.aToB.droppedNoPt).toBe(1);
   });
@@ -162,7 +163,8 @@ describe('relay', () => {
     await a.p.send(rtp(1, 160), a.s.localPort);
     await a.p.send(rtp(2, 320, { pt: 101, payload: Uint8Array.from([4, 0x8a, 0, 160]) }), a.s.localPort);
     await b.p.waitFor(1);
-    await settle();
+    await arrived(a.s, 2);
+    await settle(10);
     expect(b.p.received.length).toBe(1);
     expect(digits).toEqual(['4']);
     expect(bridge.stats().relay!.aToB.droppedNoPt).toBe(1);
@@ -195,7 +197,8 @@ describe('relay', () => {
     cleanup.push(() => bridge.close());
     expect(bridge.mode).toBe('idle');
     await a.p.send(rtp(1, 160), a.s.localPort);
-    await settle();
+    await arrived(a.s, 1);
+    await settle(10);
     expect(b.p.received.length).toBe(0);
     expect(a.s.stats().in.packets).toBe(1);
   });
@@ -209,7 +212,8 @@ describe('relay', () => {
     bridge.close();
     expect(bridge.mode).toBe('idle');
     await a.p.send(rtp(1, 160), a.s.localPort);
-    await settle();
+    await arrived(a.s, 1);
+    await settle(10);
     expect(b.p.received.length).toBe(0);
     a.s.setMedia({ codec: PCMU20, pt: 0 }); // no longer listened to: no re-set after close
     expect(bridge.mode).toBe('idle');
@@ -225,7 +229,8 @@ describe('relay', () => {
     a.s.close();
     expect(bridge.mode).toBe('idle');
     await b.p.send(rtp(1, 160), b.s.localPort);
-    await settle();
+    await arrived(b.s, 1);
+    await settle(10);
     expect(a.p.received.length).toBe(0);
   });
 });
@@ -246,7 +251,8 @@ describe('echo', () => {
     expect(echo.stats.dtmfForwarded).toBe(1);
     echo.stop();
     await a.p.send(rtp(9, 1920), a.s.localPort);
-    await settle();
+    await arrived(a.s, 3);
+    await settle(10);
     expect(a.p.received.length).toBe(2);
   });
 });

@@ -7,7 +7,7 @@ import { PortAllocator } from '../../../src/media/port-allocator';
 import { parseRtpHeader, RtpHeader } from '../../../src/media/rtp-packet';
 import { RtpSession } from '../../../src/media/rtp-session';
 import type { LegMedia } from '../../../src/media/types';
-import { Peer, rtp, settle, traceCodecs } from './helpers';
+import { Peer, rtp, traceCodecs, until } from './helpers';
 
 // This file owns 31300-31399.
 const allocator = new PortAllocator({ ip: '127.0.0.1', startPort: 31300, endPort: 31399 });
@@ -55,12 +55,19 @@ async function setup(aCodec: CodecDescription, bCodec: CodecDescription, bMedia:
   return { clock, a, b, bridge };
 }
 
-/** Advance the fake clock one tick at a time, letting sockets deliver in between. */
-async function run(clock: FakeClock, ms: number, step = 10): Promise<void> {
-  for (let t = 0; t < ms; t += step) {
-    clock.advance(step);
-    await settle(3);
-  }
+type Leg = { s: RtpSession; p: Peer };
+
+/** Send packets to a leg and wait until the session has accepted all of them. */
+async function feed(l: Leg, pkts: Buffer[]): Promise<void> {
+  const want = l.s.stats().in.packets + pkts.length;
+  for (const p of pkts) await l.p.send(p, l.s.localPort);
+  await until(() => l.s.stats().in.packets >= want);
+}
+
+/** Advance the fake clock (ticks send synchronously), then wait for the peer to get everything sent. */
+async function run(clock: FakeClock, out: Leg, ms: number, step = 10): Promise<void> {
+  for (let t = 0; t < ms; t += step) clock.advance(step);
+  await until(() => out.p.received.length >= out.s.stats().out.packets);
 }
 
 describe('transcode path', () => {
@@ -70,13 +77,12 @@ describe('transcode path', () => {
     const schedule: number[][] = [[1, 2, 3], [5, 4], [], [7], [8], [9, 10, 11, 12], [], [], [], [], [], [], [], []];
     const counts: number[] = [];
     for (const batch of schedule) {
-      for (const q of batch) await a.p.send(frame(q, q), a.s.localPort);
-      await settle(5);
-      const before = b.p.received.length;
-      clock.advance(20);
-      await settle(5);
-      counts.push(b.p.received.length - before);
+      await feed(a, batch.map((q) => frame(q, q)));
+      const before = b.s.stats().out.packets;
+      clock.advance(20); // the tick sends synchronously: count what this tick sent
+      counts.push(b.s.stats().out.packets - before);
     }
+    await until(() => b.p.received.length >= b.s.stats().out.packets);
     const out = decodeOut(b.p);
     // Never more than one packet per tick: no bursts.
     expect(Math.max(...counts)).toBe(1);
@@ -95,14 +101,12 @@ describe('transcode path', () => {
 
   it('after idle the timestamp jumps by the silence and the marker bit is set', async () => {
     const { clock, a, b } = await setup(X20, Y20);
-    for (const q of [1, 2]) await a.p.send(frame(q, q), a.s.localPort);
-    await settle(5);
-    await run(clock, 200, 20); // 2 frames, 3 concealed, then idle
+    await feed(a, [1, 2].map((q) => frame(q, q)));
+    await run(clock, b, 200, 20); // 2 frames, 3 concealed, then idle
     const n1 = b.p.received.length;
     expect(n1).toBe(5);
-    for (const q of [50, 51]) await a.p.send(frame(q, q), a.s.localPort);
-    await settle(5);
-    await run(clock, 40, 20);
+    await feed(a, [50, 51].map((q) => frame(q, q)));
+    await run(clock, b, 40, 20);
     const out = decodeOut(b.p);
     expect(out.length).toBe(7);
     const resumed = out[5]!;
@@ -118,12 +122,9 @@ describe('transcode path', () => {
   it('re-packetises 20 ms in -> 30 ms out: 3 inputs make 2 outputs, ts +240', async () => {
     const Y30 = { ...Y20, ptime: 30 };
     const { clock, a, b } = await setup(X20, Y30);
-    for (let q = 1; q <= 9; q++) {
-      await a.p.send(frame(q, q), a.s.localPort);
-      if (q % 3 === 0) {
-        await settle(5);
-        await run(clock, 60, 30);
-      }
+    for (let q = 1; q <= 9; q += 3) {
+      await feed(a, [q, q + 1, q + 2].map((x) => frame(x, x)));
+      await run(clock, b, 60, 30);
     }
     const out = decodeOut(b.p);
     expect(out.length).toBe(6);
@@ -138,9 +139,8 @@ describe('transcode path', () => {
     const OPUSish = { name: 'Z', clockRate: 48000, sampleRate: 48000, channels: 1, ptime: 20 };
     for (const [codec, step] of [[G722ish, 160], [OPUSish, 960]] as const) {
       const { clock, a, b } = await setup(X20, codec);
-      for (let q = 1; q <= 4; q++) await a.p.send(frame(q, q), a.s.localPort);
-      await settle(5);
-      await run(clock, 80, 20);
+      await feed(a, [1, 2, 3, 4].map((q) => frame(q, q)));
+      await run(clock, b, 80, 20);
       const out = decodeOut(b.p);
       expect(out.map((o) => o.id)).toEqual([1, 2, 3, 4]);
       for (let i = 1; i < out.length; i++) expect((out[i]!.h.timestamp - out[i - 1]!.h.timestamp) >>> 0).toBe(step);
@@ -150,15 +150,15 @@ describe('transcode path', () => {
   it('translates telephone-events: PT, output timestamp, rescaled duration, all end retransmissions', async () => {
     const OPUSish = { name: 'Z', clockRate: 48000, sampleRate: 48000, channels: 1, ptime: 20 };
     const { clock, a, b, bridge } = await setup(X20, OPUSish, { dtmfPt: 96 });
-    for (const q of [1, 2, 3]) await a.p.send(frame(q, q), a.s.localPort);
-    await settle(5);
-    await run(clock, 40, 20);
+    await feed(a, [1, 2, 3].map((q) => frame(q, q)));
+    await run(clock, b, 40, 20);
     const ev = (end: boolean, d: number): Uint8Array => Uint8Array.from([9, (end ? 0x80 : 0) | 10, d >> 8, d & 0xff]);
     let q = 4;
-    for (const [end, d] of [[false, 160], [false, 320], [true, 400], [true, 400], [true, 400]] as const) {
-      await a.p.send(rtp(q++, 3 * 160, { pt: 101, ssrc: 77, payload: ev(end, d) }), a.s.localPort);
-    }
-    await settle(10);
+    const events = ([[false, 160], [false, 320], [true, 400], [true, 400], [true, 400]] as const).map(([end, d]) =>
+      rtp(q++, 3 * 160, { pt: 101, ssrc: 77, payload: ev(end, d) }),
+    );
+    await feed(a, events);
+    await until(() => b.p.received.length >= b.s.stats().out.packets);
     const out = decodeOut(b.p);
     const dt = b.p.received
       .map((r, i) => ({ r, h: out[i]!.h }))
