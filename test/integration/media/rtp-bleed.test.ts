@@ -105,19 +105,24 @@ describe('RTP bleed / injection (G19)', () => {
 
     // The attacker guesses leg A's port and sends first: with NAT evidence it can latch (bound).
     for (let i = 0; i < 3; i++) await attacker.send(rtp(i + 1, 160 * i, { payload: Uint8Array.from([0xee]) }), legA.localPort);
-    await settle(20);
+    await arrived(legA, 3);
     // B talks: while the attacker holds the latch, B's media bleeds to it.
     for (let i = 0; i < 2; i++) await b.send(rtp(i + 1, 160 * i, { ssrc: 0xb, payload: Uint8Array.from([0xbb]) }), legB.localPort);
-    await settle(20);
+    await arrived(legB, 2);
+    await attacker.waitFor(2);
+    await settle(10);
     const bledBeforePeer = attacker.received.length;
     // The phone starts sending from its signalling IP (2 packets confirm), inside the window.
     for (let i = 0; i < 10; i++) await a.send(rtp(i + 1, 160 * i, { ssrc: 0xa, payload: Uint8Array.from([0xaa]) }), legA.localPort);
-    await settle(20);
+    await arrived(legA, 13);
     for (let i = 2; i < 12; i++) {
       await b.send(rtp(i + 1, 160 * i, { ssrc: 0xb, payload: Uint8Array.from([0xbb]) }), legB.localPort);
       await attacker.send(rtp(100 + i, 160 * i, { payload: Uint8Array.from([0xee]) }), legA.localPort);
     }
-    await settle(50);
+    await arrived(legA, 23);
+    await arrived(legB, 12);
+    await a.waitFor(10);
+    await settle(30);
     expect(legA.stats().latched).toEqual({ address: a.address, port: a.port });
     // Bound: the attacker got only what B sent before the phone's first packets, nothing after.
     expect(bledBeforePeer).toBe(2);
