@@ -1,0 +1,325 @@
+/**
+ * One call leg's media as the sofia endpoint sees it: the RTP session (src/media), the SDP
+ * offer/answer state (src/sdp) and the MediaHandle the core and apps use (bridge, echo,
+ * playback, capture).
+ *
+ *   answerOffer(offer)   remote offer -> negotiate (policy, prefs) -> our answer     RFC 3264 §6
+ *   makeOffer(prefs)     our offer (B leg INVITE, re-INVITE, 2xx to a bodiless INVITE) §5
+ *   acceptAnswer(answer) the remote's answer to our pending offer                     §7
+ *   apply()              negotiated codec, PTs, remote address and direction into the session
+ *
+ * Our o= line keeps its session id; its version goes up by one whenever our SDP changes
+ * (RFC 3264 §8). The session is allocated lazily (the first time we need a port in our SDP) from
+ * the switch's RTP port range on the profile's rtp-ip.
+ */
+import type { Channel, L16Source, MediaHandle, MediaLink } from '../../core';
+import type { CodecDescription } from '../../codec';
+import {
+  defaultCodecs,
+  LegCapture,
+  LegPlayer,
+  MediaBridge,
+  RtpSession,
+  startEcho,
+  type MediaBridgeStats,
+  type PortAllocator,
+} from '../../media';
+import {
+  buildOffer,
+  negotiate,
+  nextSdpVersion,
+  processAnswer,
+  serializeSdp,
+  type AnswerResult,
+  type Direction,
+  type LocalCodecPref,
+  type NegotiatedAudio,
+  type NegotiationPolicy,
+  type NegotiationResult,
+  type SessionDescription,
+} from '../../sdp';
+import type { Clock } from '../../util/clock';
+import type { Logger } from '../../util/logger';
+import { codecVariables, describeNegotiated, hasImplementation } from './codec-prefs';
+
+export interface LegMediaOptions {
+  allocator: PortAllocator;
+  /** Address the RTP socket binds to (profile rtp-ip). */
+  bindIp: string;
+  /** Address written into our SDP (rtp-ip, or ext-rtp-ip for peers outside local-network-acl). */
+  sdpIp: string;
+  clock: Clock;
+  log: Logger;
+  mediaTimeoutMs: number;
+  holdTimeoutMs: number;
+  dtmfType: 'rfc2833' | 'info' | 'none';
+  rfc2833Pt: number;
+  suppressCng: boolean;
+  liberalDtmf: boolean;
+  /** IP the leg's signalling comes from (latching trusts it like the SDP address). */
+  signalingIp?: string;
+  onTimeout(hold: boolean): void;
+  onDtmf(digit: string, durationMs: number): void;
+}
+
+export class LegMedia {
+  session: RtpSession | undefined;
+  negotiated: NegotiatedAudio | undefined;
+  /** The last SDP we sent, and the last we received. */
+  localSdp: SessionDescription | undefined;
+  remoteSdp: SessionDescription | undefined;
+  /** Our offer awaiting an answer (RFC 3264: one offer outstanding at a time). */
+  pendingOffer: SessionDescription | undefined;
+  /** The remote currently holds us (its last offer was sendonly/inactive/0.0.0.0). */
+  remoteHeld = false;
+  /** We hold the remote (our last offer was sendonly/inactive). */
+  localHold: Direction | undefined;
+  private sessionPromise: Promise<RtpSession> | undefined;
+  private description: CodecDescription | undefined;
+  private closed = false;
+  readonly handle: SofiaMediaHandle;
+
+  constructor(private readonly o: LegMediaOptions) {
+    this.handle = new SofiaMediaHandle(this);
+  }
+
+  get clock(): Clock {
+    return this.o.clock;
+  }
+
+  /** The media plane's description of the negotiated codec. */
+  get codec(): CodecDescription | undefined {
+    return this.description;
+  }
+
+  /** Allocate the RTP session once (control plane: throws MEDIA_PORTS_EXHAUSTED). */
+  ensureSession(): Promise<RtpSession> {
+    if (this.session) return Promise.resolve(this.session);
+    this.sessionPromise ??= RtpSession.create(
+      this.o.allocator,
+      { clock: this.o.clock, mediaTimeoutMs: this.o.mediaTimeoutMs, holdTimeoutMs: this.o.holdTimeoutMs, logger: this.o.log },
+      this.o.bindIp,
+    ).then((s) => {
+      if (this.closed) {
+        s.close();
+        throw new Error('leg closed while allocating media');
+      }
+      this.session = s;
+      s.on('timeout', (t) => this.o.onTimeout(t.hold));
+      s.on('dtmf', (e) => {
+        if (e.end && e.digit) this.o.onDtmf(e.digit, e.durationMs);
+      });
+      return s;
+    });
+    return this.sessionPromise;
+  }
+
+  private stamp(sdp: SessionDescription): SessionDescription {
+    const out = nextSdpVersion(this.localSdp, sdp);
+    this.localSdp = out;
+    return out;
+  }
+
+  /** Negotiate a remote offer (initial INVITE, re-INVITE, UPDATE). Needs the session (our port). */
+  answerOffer(
+    offer: SessionDescription,
+    prefs: readonly LocalCodecPref[],
+    policy: NegotiationPolicy,
+    opts: { localDirection?: Direction; keepCodec?: boolean } = {},
+  ): NegotiationResult {
+    const port = this.session?.localPort ?? 9;
+    const r = negotiate({
+      offer,
+      localPrefs: prefs,
+      policy,
+      localIp: this.o.sdpIp,
+      localPort: port,
+      origin: this.localSdp ? { username: this.localSdp.origin.username, sessionId: this.localSdp.origin.sessionId } : undefined,
+      localDirection: opts.localDirection ?? this.localHold ?? 'sendrecv',
+      dtmfType: this.o.dtmfType,
+      rfc2833Pt: this.o.rfc2833Pt,
+      liberalDtmf: this.o.liberalDtmf,
+      suppressCng: this.o.suppressCng,
+      hasImplementation,
+      keepCodec: opts.keepCodec ? this.negotiated?.codec : undefined,
+    });
+    this.remoteSdp = offer;
+    if (!r.ok) return r;
+    const answer = this.stamp(r.answer);
+    this.negotiated = r.audio;
+    this.remoteHeld = r.audio.hold.held;
+    this.apply();
+    return { ...r, answer };
+  }
+
+  /** Build our offer from `prefs` (and remember it until the answer arrives). */
+  makeOffer(prefs: readonly LocalCodecPref[], direction: Direction = this.localHold ?? 'sendrecv'): SessionDescription {
+    const built = buildOffer({
+      prefs,
+      localPort: this.session?.localPort ?? 9,
+      localIp: this.o.sdpIp,
+      origin: this.localSdp ? { username: this.localSdp.origin.username, sessionId: this.localSdp.origin.sessionId } : undefined,
+      direction,
+      dtmfType: this.o.dtmfType,
+      rfc2833Pt: this.o.rfc2833Pt,
+      suppressCng: this.o.suppressCng,
+    });
+    const sdp = this.stamp(built.sdp);
+    this.pendingOffer = sdp;
+    return sdp;
+  }
+
+  /** The remote's answer to our pending offer. */
+  acceptAnswer(answer: SessionDescription): AnswerResult {
+    const offer = this.pendingOffer ?? this.localSdp;
+    if (!offer) return { ok: false, status: 488, q850: 88, cause: 'INCOMPATIBLE_DESTINATION', reason: '', detail: 'answer without an offer' };
+    const r = processAnswer({
+      offer,
+      answer,
+      dtmfType: this.o.dtmfType,
+      liberalDtmf: this.o.liberalDtmf,
+      rfc2833Pt: this.o.rfc2833Pt,
+      hasImplementation,
+    });
+    this.remoteSdp = answer;
+    if (!r.ok) return r;
+    this.pendingOffer = undefined;
+    this.negotiated = r.audio;
+    this.remoteHeld = r.audio.hold.held;
+    this.apply();
+    return r;
+  }
+
+  /** Push the negotiated state into the RTP session (data plane setters never throw). */
+  private apply(): void {
+    const a = this.negotiated;
+    const s = this.session;
+    if (!a) return;
+    this.description = describeNegotiated(a.codec);
+    if (!s) return;
+    const te = a.dtmf.type === 'rfc2833' ? a.telephoneEvent : undefined;
+    s.setMedia({
+      codec: this.description,
+      pt: a.codec.pt,
+      recvPt: a.codec.pt,
+      dtmfPt: te?.pt,
+      dtmfRecvPt: te ? (a.dtmf.recvPts[0] ?? te.pt) : undefined,
+      dtmfClockRate: te?.clockRate,
+    });
+    s.setRemote({ address: a.remote.address, port: a.remote.port, rtcpPort: a.remote.rtcpPort, signalingAddress: this.o.signalingIp });
+    s.setDirection(a.direction);
+    s.setHold(this.remoteHeld);
+  }
+
+  /** Channel variables for the negotiated codec (FreeSWITCH names). */
+  setCodecVariables(ch: Channel): void {
+    const a = this.negotiated;
+    if (!a || !this.description) return;
+    for (const [k, v] of codecVariables(a.codec, this.description)) ch.setVariable(k, v);
+    if (a.dtmf.type === 'rfc2833' && a.telephoneEvent) {
+      ch.setVariable('rtp_2833_send_payload', String(a.telephoneEvent.pt));
+      ch.setVariable('rtp_2833_recv_payload', String(a.dtmf.recvPts[0] ?? a.telephoneEvent.pt));
+    }
+    ch.setVariable('dtmf_type', a.dtmf.type);
+    if (this.session) {
+      ch.setVariable('local_media_ip', this.o.sdpIp);
+      ch.setVariable('local_media_port', String(this.session.localPort));
+    }
+    ch.setVariable('remote_media_ip', a.remote.address);
+    ch.setVariable('remote_media_port', String(a.remote.port));
+  }
+
+  /** Our SDP as text (for bodies). */
+  static text(sdp: SessionDescription): Buffer {
+    return Buffer.from(serializeSdp(sdp));
+  }
+
+  /** Idempotent: closes the RTP session and releases its ports. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handle.closeAll();
+    this.session?.close();
+  }
+}
+
+/** The MediaHandle the core sees for a sofia leg (core/media-handle.ts). */
+export class SofiaMediaHandle implements MediaHandle {
+  /** The last media bridge this handle set up (tests read its stats: relay vs transcode). */
+  lastBridge: MediaBridge | undefined;
+  private readonly links = new Set<MediaLink>();
+
+  constructor(readonly leg: LegMedia) {}
+
+  get codec(): CodecDescription | undefined {
+    return this.leg.codec;
+  }
+
+  bridgeStats(): MediaBridgeStats | undefined {
+    return this.lastBridge?.stats();
+  }
+
+  private track(close: () => void): MediaLink {
+    let done = false;
+    const link: MediaLink = {
+      close: () => {
+        if (done) return;
+        done = true;
+        this.links.delete(link);
+        close();
+      },
+    };
+    this.links.add(link);
+    return link;
+  }
+
+  bridge(other: MediaHandle): MediaLink {
+    const a = this.leg.session;
+    const b = other instanceof SofiaMediaHandle ? other.leg.session : undefined;
+    if (!a || !b) return this.track(() => {});
+    const mb = new MediaBridge(a, b, { codecs: defaultCodecs, clock: this.leg.clock });
+    this.lastBridge = mb;
+    if (other instanceof SofiaMediaHandle) other.lastBridge = mb;
+    return this.track(() => mb.close());
+  }
+
+  echo(): MediaLink {
+    const s = this.leg.session;
+    if (!s || !s.media) return this.track(() => {});
+    const e = startEcho(s);
+    return this.track(() => e.stop());
+  }
+
+  async play(source: L16Source, signal: AbortSignal): Promise<void> {
+    const s = this.leg.session;
+    if (!s || !s.media || signal.aborted) return;
+    let player: LegPlayer;
+    try {
+      player = new LegPlayer(s, defaultCodecs, this.leg.clock);
+    } catch {
+      return;
+    }
+    const link = this.track(() => player.close());
+    const onAbort = (): void => player.stop();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await player.play(source);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      link.close();
+    }
+  }
+
+  onAudio(listener: (pcm: Int16Array, sampleRate: number) => void): () => void {
+    const s = this.leg.session;
+    if (!s || !s.media) return () => {};
+    const cap = new LegCapture(s, defaultCodecs, listener, { clock: this.leg.clock });
+    const link = this.track(() => cap.close());
+    return () => link.close();
+  }
+
+  /** Close every bridge, echo, player and capture this handle started. */
+  closeAll(): void {
+    for (const l of [...this.links]) l.close();
+  }
+}
