@@ -47,6 +47,7 @@ export function defaultProfileDraft(name: string, env: ProfileParseEnv): Profile
     challengeRealm: 'auto_to',
     inboundRegForceMatchingUsername: false,
     nonceTtl: 60,
+    authAlgorithms: ['MD5'],
     multipleRegistrations: 'none',
     maxRegistrationsPerExtension: 0,
     authAllPackets: false,
@@ -252,6 +253,19 @@ export function profileSchema(env: ProfileParseEnv): ParamSchema<ProfileDraft> {
       const n = parseInteger(v, 1, 86400);
       if (n < 60) ctx.warn(`${n} is below the minimum of 60 seconds; using 60`);
       d.nonceTtl = Math.max(60, n);
+    }),
+    'rfc8760-auth-algorithms': custom((d, v) => {
+      const names: Record<string, string> = { md5: 'MD5', 'sha-256': 'SHA-256', sha256: 'SHA-256', 'sha-512-256': 'SHA-512-256' };
+      const out: string[] = [];
+      for (const raw of v.split(',')) {
+        const t = raw.trim().toLowerCase();
+        if (!t) continue;
+        const name = names[t];
+        if (!name) throw new ParamValueError(`unknown digest algorithm "${raw.trim()}" (use md5, sha-256, sha-512-256)`);
+        if (!out.includes(name)) out.push(name);
+      }
+      if (out.length === 0) throw new ParamValueError('rfc8760-auth-algorithms needs at least one algorithm');
+      d.authAlgorithms = out;
     }),
     'multiple-registrations': custom((d, v) => {
       const t = v.trim().toLowerCase();

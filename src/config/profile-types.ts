@@ -51,6 +51,12 @@ export interface ProfileConfig {
   inboundRegForceMatchingUsername: boolean;
   /** nonce-ttl in seconds (minimum 60). */
   nonceTtl: number;
+  /**
+   * rfc8760-auth-algorithms: digest algorithms challenged with and accepted, most preferred first
+   * (RFC 8760 §2.4): 'SHA-256', 'SHA-512-256', 'MD5'. Default ['MD5'] as FreeSWITCH: sipp 3.6.1 and
+   * baresip 1.0.0 fail to register at all when any SHA-2 challenge is offered.
+   */
+  authAlgorithms: string[];
   multipleRegistrations: MultipleRegistrations;
   /** 0 = unlimited. */
   maxRegistrationsPerExtension: number;

@@ -3,6 +3,7 @@
  * (names in the field comments), with FreeSWITCH's code defaults.
  */
 import type { AclRef, ProfileConfig } from '../../config';
+import { normalizeAlgorithm, type DigestAlgorithm } from '../../sip/auth';
 import type { MultipleRegistrations } from './location';
 
 export interface RegistrarSettings {
@@ -20,6 +21,12 @@ export interface RegistrarSettings {
   forceMatchingUsername: boolean;
   /** nonce-ttl, seconds. */
   nonceTtl: number;
+  /**
+   * rfc8760-auth-algorithms: offered (one WWW-Authenticate each, most preferred first, RFC 8760
+   * §2.4) and accepted. Default MD5 only, as FreeSWITCH: sipp 3.6.1 and baresip 1.0.0 cannot
+   * register at all once a SHA-256 challenge is offered.
+   */
+  authAlgorithms: readonly DigestAlgorithm[];
   multipleRegistrations: MultipleRegistrations;
   /** max-registrations-per-extension; 0 = unlimited. A user param of the same name wins. */
   maxRegistrationsPerExtension: number;
@@ -70,6 +77,7 @@ export const DEFAULT_REGISTRAR_SETTINGS: Readonly<RegistrarSettings> = Object.fr
   challengeRealm: 'auto_to',
   forceMatchingUsername: false,
   nonceTtl: 60,
+  authAlgorithms: ['MD5'],
   multipleRegistrations: 'off',
   maxRegistrationsPerExtension: 0,
   logAuthFailures: false,
@@ -106,6 +114,7 @@ export function registrarSettingsFromProfile(p: ProfileConfig): RegistrarSetting
     forceRegisterDbDomain: p.forceRegisterDbDomain || undefined,
     forceMatchingUsername: p.inboundRegForceMatchingUsername,
     nonceTtl: p.nonceTtl,
+    authAlgorithms: p.authAlgorithms.map((a) => normalizeAlgorithm(a)).filter((a): a is DigestAlgorithm => a !== undefined),
     multipleRegistrations: p.multipleRegistrations === 'none' ? 'off' : p.multipleRegistrations,
     maxRegistrationsPerExtension: p.maxRegistrationsPerExtension,
     logAuthFailures: p.logAuthFailures,

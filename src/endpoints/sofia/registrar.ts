@@ -56,8 +56,8 @@ export interface RegistrarOptions {
   clock?: Clock;
   logger?: Logger;
   events?: RegistrarEventSink;
-  /** Digest server options (secret, algorithms, checkUri ...); nonce-ttl comes from settings. */
-  digest?: Omit<DigestServerOptions, 'nonceTtlSeconds' | 'clock'>;
+  /** Digest server options (secret, checkUri ...); algorithms and nonce-ttl come from the settings. */
+  digest?: Omit<DigestServerOptions, 'algorithms' | 'nonceTtlSeconds' | 'clock'>;
 }
 
 export interface RegistrarCounters {
@@ -112,7 +112,12 @@ export class Registrar {
     this.clock = opts.clock ?? realClock;
     this.log = (opts.logger ?? rootLogger).child({ mod: 'sofia.registrar', profile: opts.profile });
     this.events = opts.events;
-    this.digest = new DigestServer({ ...opts.digest, nonceTtlSeconds: opts.settings.nonceTtl, clock: this.clock });
+    this.digest = new DigestServer({
+      ...opts.digest,
+      algorithms: [...opts.settings.authAlgorithms],
+      nonceTtlSeconds: opts.settings.nonceTtl,
+      clock: this.clock,
+    });
     this.auth = new RegisterAuthenticator(opts.settings, opts.directory, this.digest, opts.acls);
     const s = opts.settings;
     this.throttle =

@@ -97,7 +97,7 @@ export class RegistrarRig {
     rig.store = o.store ?? new MemoryLocationStore({ clock: rig.clock });
     rig.registrar = new Registrar({
       profile: 'internal',
-      settings: registrarSettings(o.settings),
+      settings: registrarSettings({ authAlgorithms: ['SHA-256', 'MD5'], ...o.settings }),
       store: rig.store,
       directory: makeDirectory(o.users ?? DEFAULT_USERS, DOMAIN, acls),
       acls,
