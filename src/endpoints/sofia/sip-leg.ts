@@ -158,7 +158,9 @@ export abstract class SipLeg implements ChannelDriver {
     if (this.byeSent || this.remoteGone || !this.dialog) return;
     this.byeSent = true;
     this.channel?.setVariable('sip_hangup_disposition', 'send_bye');
-    this.sendInDialog('BYE', { headers: this.reasonHeaders(cause) }, { onTerminated: () => this.finish() });
+    const done = (): void => this.finish();
+    const sent = this.sendInDialog('BYE', { headers: this.reasonHeaders(cause) }, { onFinal: done, onTimeout: done, onTransportError: done });
+    if (!sent) this.finish();
     this.dialog.terminate();
   }
 
