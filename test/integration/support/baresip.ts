@@ -54,6 +54,8 @@ export interface BaresipOptions {
   extraConfig?: string[];
   /** Extra ;param=value account parameters (without the leading ';'). */
   extraAccountParams?: string[];
+  /** Print SIP messages to the log (baresip -s), for debugging. */
+  sipTrace?: boolean;
 }
 
 export interface BaresipEvent {
@@ -244,7 +246,7 @@ export class Baresip {
     writeFileSync(join(dir, 'contacts'), '');
     // timeout(1) guards against this test process dying without killing baresip; its own
     // process group lets stop() kill both at once.
-    const child = spawn('timeout', ['-s', 'KILL', String(limit + 2), 'baresip', '-f', dir, '-t', String(limit)], {
+    const child = spawn('timeout', ['-s', 'KILL', String(limit + 2), 'baresip', '-f', dir, '-t', String(limit), ...(opts.sipTrace ? ['-s'] : [])], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -344,11 +346,18 @@ export class Baresip {
   }
 
   /**
-   * The first event (already received, unless `onlyNew`) of this type that matches `filter`,
-   * or a rejection after timeoutMs or when the process exits.
+   * The first event (already received, unless `onlyNew`) of this type that matches `filter` (or of
+   * one of `orTypes`), or a rejection after timeoutMs or when the process exits.
    */
-  waitEvent(type: string, timeoutMs: number, filter: (e: BaresipEvent) => boolean = () => true, onlyNew = false): Promise<BaresipEvent> {
-    const match = (e: BaresipEvent): boolean => e.type === type && filter(e);
+  waitEvent(
+    type: string,
+    timeoutMs: number,
+    filter: (e: BaresipEvent) => boolean = () => true,
+    onlyNew = false,
+    /** Also settle (resolve) on the first event of one of these types, e.g. CALL_CLOSED while waiting for CALL_ESTABLISHED. */
+    orTypes: string[] = [],
+  ): Promise<BaresipEvent> {
+    const match = (e: BaresipEvent): boolean => (e.type === type && filter(e)) || orTypes.includes(e.type);
     if (!onlyNew) {
       const seen = this.events.find(match);
       if (seen) return Promise.resolve(seen);

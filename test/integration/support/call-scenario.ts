@@ -70,8 +70,10 @@ export interface CallResult {
 export async function placeCall(caller: Baresip, uri: string, callee?: Baresip, talkMs = 2500): Promise<CallResult> {
   const callerBefore = caller.receivedRecordings().length;
   const calleeBefore = callee?.receivedRecordings().length ?? 0;
+  const outcome = caller.waitEvent('CALL_ESTABLISHED', 8000, undefined, true, ['CALL_CLOSED']);
   await caller.dial(uri);
-  await caller.waitEvent('CALL_ESTABLISHED', 8000, undefined, true);
+  const first = await outcome;
+  if (first.type !== 'CALL_ESTABLISHED') throw new Error(`call to ${uri} closed before it was established: ${first.param ?? '?'}`);
   if (callee) await callee.waitEvent('CALL_ESTABLISHED', 4000);
   await sleep(talkMs);
   // Closed events can arrive from either side's hang-up; listen before hanging up.
