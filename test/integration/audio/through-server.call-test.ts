@@ -67,8 +67,23 @@ function context(server: StrowgerProcess, ...uas: Baresip[]): string {
   return `${uas.map((u) => `--- baresip ${u.opts.user}\n${u.log().slice(-1500)}`).join('\n')}\n--- server\n${tail}\n${server.rawOutput.slice(-1000)}`;
 }
 
+/**
+ * Under late negotiation (the vanilla profile) FreeSWITCH offers the B leg exactly the codecs A
+ * offered (freeswitch-behaviour.md §3.7, originator_codec), so a G722-only caller reaching a
+ * PCMU-only phone gets 488. FreeSWITCH's answer to that is media_mix_inbound_outbound_codecs=true
+ * on the B leg (§3.2: the originator's codecs first, then outbound-codec-prefs), which the
+ * transcoding tests export from the Local_Extension of a conf copy.
+ */
+const MIX_CODECS = {
+  'dialplan/default.xml': (xml: string) =>
+    xml.replace(
+      '<action application="bridge" data="user/$1@${domain_name}"/>',
+      '<action application="export" data="media_mix_inbound_outbound_codecs=true"/>\n        <action application="bridge" data="user/$1@${domain_name}"/>',
+    ),
+};
+
 async function twoPartyCall(aCodec: CodecName, bCodec: CodecName) {
-  const server = await startServer();
+  const server = await startServer(aCodec === bCodec ? {} : { confEdits: MIX_CODECS });
   const a = await register(server, '1000', [aCodec], TONE_1000);
   const b = await register(server, '1001', [bCodec], TONE_1001);
   let result;
@@ -82,6 +97,11 @@ async function twoPartyCall(aCodec: CodecName, bCodec: CodecName) {
   expect(b.audioCodecs('encoder').join(), '1001 encoder').toContain(ENCODER_LINE[bCodec]);
   const aHears = heardTone(result.callerHeard, TONE_1001);
   const bHears = heardTone(result.calleeHeard!, TONE_1000);
+  if (process.env.STROWGER_AUDIO_VERBOSE) {
+    console.log(`${aCodec}->${bCodec}: modes ${bridgeModes(server).join(',')}; 1000 enc ${a.audioCodecs().join('|')}; 1001 enc ${b.audioCodecs().join('|')}`);
+    console.log(`  1000 hears: ${aHears.summary}\n  1001 hears: ${bHears.summary}`);
+    console.log(server.findLogs('media bridge').map((l) => JSON.stringify(l)).join('\n'));
+  }
   expect(aHears.pass, `1000 (${aCodec}) hears 1001 (${bCodec}): ${aHears.summary}`).toBe(true);
   expect(bHears.pass, `1001 (${bCodec}) hears 1000 (${aCodec}): ${bHears.summary}`).toBe(true);
   expect(heardTone(result.callerHeard, TONE_1000).pass, '1000 hears itself').toBe(false);
