@@ -19,7 +19,7 @@
 import type { AclRegistry, ProfileConfig } from '../../config';
 import { checkAclRefs } from '../../config';
 import type { Directory, DirectoryUser } from '../../directory';
-import { getFrom, getTo, formatUri, type InboundEnvelope, type SipRequest } from '../../sip';
+import { getFrom, getTo, formatUri, parseUri, type InboundEnvelope, type SipRequest } from '../../sip';
 import { findDigestCredentials, isCredentialFailure, sanitizeLogField, type AuthThrottle, type DigestServer } from '../../sip/auth';
 import type { Logger } from '../../util/logger';
 
@@ -43,6 +43,22 @@ export interface InviteAuthDeps {
   log: Logger;
   /** True when ip:port is one of our own listeners (a call looped through us, §1.5 step 3). */
   isOwnAddress?(ip: string, port: number): boolean;
+}
+
+/**
+ * Digest uri vs Request-URI (RFC 2617 §3.2.2.5): the same URI, or (sipp 3.6.1 answers INVITE
+ * challenges with uri="sip:<host>:<port>") the same host and port without a user part. The nonce
+ * is still bound to the realm, the client IP and a nonce-count, so this does not open a replay.
+ */
+export function inviteUriMatcher(req: SipRequest): (digestUri: string) => boolean {
+  const canonical = formatUri(req.uri);
+  return (digestUri) => {
+    if (digestUri === canonical || digestUri.toLowerCase() === canonical.toLowerCase()) return true;
+    const u = parseUri(digestUri);
+    if (!u) return false;
+    if (formatUri(u) === canonical) return true;
+    return u.user === undefined && u.scheme === req.uri.scheme && u.host === req.uri.host && (u.port ?? 5060) === (req.uri.port ?? 5060);
+  };
 }
 
 /** The realm we challenge with (challenge-realm: auto_to, auto_from, or a literal). */
@@ -122,10 +138,7 @@ export function authorizeInvite(deps: InviteAuthDeps, req: SipRequest, env: Inbo
   const username = creds.username;
   const domain = cfg.forceRegisterDomain ?? creds.realm ?? realm;
   const user = username.length <= 128 ? deps.directory?.lookupUser(username, domain, { matchAlias: true }) : undefined;
-  const requestUri = (digestUri: string): boolean => {
-    const r = formatUri(req.uri);
-    return digestUri === r || digestUri.toLowerCase() === r.toLowerCase();
-  };
+  const requestUri = inviteUriMatcher(req);
   const input = { method: 'INVITE', credentials: creds, realm, clientIp: ip, requestUri };
   let result;
   if (user && !user.isPointer) {

@@ -27,7 +27,7 @@ import {
   type ServerTransaction,
   type SipResponse,
 } from '../../sip';
-import { DigestServer, type AuthThrottle } from '../../sip/auth';
+import { DigestServer, normalizeAlgorithm, type AuthThrottle, type DigestAlgorithm } from '../../sip/auth';
 import { DialogTable, responseDialogKey } from '../../sip/dialog';
 import { realClock, type Clock } from '../../util/clock';
 import { token } from '../../util/ids';
@@ -99,7 +99,9 @@ export class SofiaProfile implements LegHost {
     this.clock = o.clock ?? realClock;
     this.log = (o.logger ?? rootLogger).child({ mod: 'sofia', profile: this.name });
     this.dialogs = new DialogTable<SipLeg>(o.maxDialogs ?? 100_000);
-    this.digest = o.digest ?? new DigestServer({ nonceTtlSeconds: o.config.nonceTtl, clock: this.clock });
+    const algorithms = o.config.authAlgorithms.map((a) => normalizeAlgorithm(a)).filter((a): a is DigestAlgorithm => a !== undefined);
+    this.digest =
+      o.digest ?? new DigestServer({ nonceTtlSeconds: o.config.nonceTtl, clock: this.clock, algorithms: algorithms.length ? algorithms : ['MD5'] });
     this.codecPrefs = { inbound: o.config.inboundCodecPrefs, outbound: o.config.outboundCodecPrefs };
     const s = o.server;
     s.handle('INVITE', (c) => void this.onInvite(c));
