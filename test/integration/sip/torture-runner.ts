@@ -17,6 +17,11 @@ import { createConnection } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProfileServer } from '../../../src/endpoints/sofia/profile-server';
+import { builtinAcls } from '../../../src/config';
+import { Directory } from '../../../src/directory';
+import { MemoryLocationStore } from '../../../src/endpoints/sofia/location';
+import { Registrar } from '../../../src/endpoints/sofia/registrar';
+import { registrarSettings } from '../../../src/endpoints/sofia/registrar-settings';
 import { getCallId, getTopVia, parseMessage } from '../../../src/sip/message';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -119,6 +124,21 @@ function startServer(): Promise<ProfileServer> {
   });
 }
 
+/**
+ * The registrar (issue 4) on a per-message server. RFC 4475 §3.3 expects regaut01 to be
+ * challenged, so that server authenticates; for the others (cparam01, cparam02, regescrt, ...)
+ * the REGISTER must succeed, so those servers accept registrations blindly.
+ */
+function attachRegistrar(server: ProfileServer, name: string): Registrar {
+  return new Registrar({
+    profile: 'torture',
+    settings: registrarSettings({ acceptBlindReg: name !== 'regaut01' }),
+    store: new MemoryLocationStore(),
+    directory: Directory.fromConfig([]),
+    acls: builtinAcls('127.0.0.1/32'),
+  }).attach(server);
+}
+
 async function main(): Promise<void> {
   const cases: Array<{ suite: 'rfc4475' | 'rfc5118'; entry: ManifestEntry; bytes: Buffer }> = [];
   for (const suite of ['rfc4475', 'rfc5118'] as const) {
@@ -178,6 +198,7 @@ async function main(): Promise<void> {
   };
   for (const c of cases) {
     const server = await startServer();
+    const registrar = attachRegistrar(server, c.entry.name);
     const ids = callIdsOf(c.bytes);
     const before = server.stack.counters();
     const start = inbox.length;
@@ -206,6 +227,7 @@ async function main(): Promise<void> {
       },
     });
     addTotals(server);
+    await registrar.close();
     await server.close();
   }
 
