@@ -58,6 +58,13 @@ function bridgeModes(server: StrowgerProcess): string[] {
   return server.logs.filter((l) => l.msg === 'media bridge set up').map((l) => String(l.mode));
 }
 
+/** read_codec of the inbound (A) and outbound (B) legs' CDRs, upper-cased. */
+function legCodecs(cdrs: Record<string, unknown>[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of cdrs) out[String(c.direction)] = String(c.read_codec).toUpperCase();
+  return out;
+}
+
 /** Diagnostics for a failed expectation: what both phones and the server said. */
 function context(server: StrowgerProcess, ...uas: Baresip[]): string {
   const tail = server.logs
@@ -106,6 +113,8 @@ async function twoPartyCall(aCodec: CodecName, bCodec: CodecName) {
   expect(bHears.pass, `1001 (${bCodec}) hears 1000 (${aCodec}): ${bHears.summary}`).toBe(true);
   expect(heardTone(result.callerHeard, TONE_1000).pass, '1000 hears itself').toBe(false);
   expect(heardTone(result.calleeHeard!, TONE_1001).pass, '1001 hears itself').toBe(false);
+  // The CDRs (one per leg) record each leg's codec as the server negotiated it.
+  expect(legCodecs(await server.waitCdrs(2))).toEqual({ inbound: aCodec.toUpperCase(), outbound: bCodec.toUpperCase() });
   return { server, a, b };
 }
 
@@ -141,6 +150,7 @@ describe('audio through Strowger (baresip 1000 -> 1001)', () => {
     }
     const v = heardTone(result.callerHeard, TONE_1000);
     expect(v.pass, `1000 hears its echo: ${v.summary}`).toBe(true);
+    expect(legCodecs(await server.waitCdrs(1))).toEqual({ inbound: 'PCMU' });
   }, 60_000);
 });
 
@@ -171,6 +181,7 @@ describe('codec policy end to end (freeswitch-behaviour.md §3.3)', () => {
       expect(enc[enc.length - 1], `codec used under ${policy}`).toContain(ENCODER_LINE[expected]);
       const v = heardTone(result.callerHeard, TONE_1000);
       expect(v.pass, `echo under ${policy}: ${v.summary}`).toBe(true);
+      expect(legCodecs(await server.waitCdrs(1)), `server's CDR under ${policy}`).toEqual({ inbound: expected });
     }, 60_000);
   }
 });

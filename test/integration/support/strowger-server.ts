@@ -6,7 +6,7 @@
  * always kills it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,6 +183,35 @@ export class StrowgerProcess {
       const s = JSON.stringify(l);
       return needles.every((n) => s.includes(n));
     });
+  }
+
+  /**
+   * CDR records (JSON lines) written so far to the default cdr-dir (<data_dir>/cdr/cdr.jsonl,
+   * conf/autoload_configs/switch.conf.xml). Malformed lines are returned as { malformed: line }.
+   */
+  cdrs(): Record<string, unknown>[] {
+    const path = join(this.baseDir, 'data', 'cdr', 'cdr.jsonl');
+    if (!existsSync(path)) return [];
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch {
+          return { malformed: l };
+        }
+      });
+  }
+
+  /** Poll (every 50 ms, up to timeoutMs) until at least `count` CDR records exist; returns them. */
+  async waitCdrs(count: number, timeoutMs = 3000): Promise<Record<string, unknown>[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const records = this.cdrs();
+      if (records.length >= count || Date.now() >= deadline) return records;
+      await sleep(50);
+    }
   }
 
   get running(): boolean {
