@@ -317,9 +317,16 @@ export function checkTone(audio: PcmAudio, exp: ToneExpectation): ToneVerdict {
   if (exp.sentDbfs !== undefined && !(Math.abs(medianDbfs - exp.sentDbfs) <= levelTol)) {
     reasons.push(`level ${medianDbfs.toFixed(1)} dBFS, sent ${exp.sentDbfs} ±${levelTol} dB`);
   }
+  const missing = frames.filter((f) => !toneFrames.includes(f));
+  const missingNote = missing.length
+    ? `; without the tone at ${missing
+        .slice(0, 8)
+        .map((f) => `${f.startMs.toFixed(0)}ms(${Number.isFinite(f.zeroCrossingHz) ? f.zeroCrossingHz.toFixed(0) : '-'}Hz,${f.dbfs.toFixed(0)}dB)`)
+        .join(' ')}${missing.length > 8 ? ' ...' : ''}`
+    : '';
   const summary =
     `expect ${exp.freqHz} Hz: ${toneFrames.length}/${frames.length} frames (${(fraction * 100).toFixed(1)}%), ` +
-    `median ${Number.isFinite(medianHz) ? medianHz.toFixed(1) : 'n/a'} Hz, ${medianDbfs.toFixed(1)} dBFS` +
+    `median ${Number.isFinite(medianHz) ? medianHz.toFixed(1) : 'n/a'} Hz, ${medianDbfs.toFixed(1)} dBFS${missingNote}` +
     (reasons.length ? ` - FAIL: ${reasons.join('; ')}` : ' - ok');
   return {
     pass: reasons.length === 0,
