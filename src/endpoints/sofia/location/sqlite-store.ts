@@ -193,9 +193,12 @@ export class SqliteLocationStore implements LocationStore {
       byId: this.db.prepare('SELECT * FROM bindings WHERE id = ?'),
       del: this.db.prepare('DELETE FROM bindings WHERE id = ?'),
       aor: this.db.prepare('SELECT * FROM bindings WHERE aor_user = ? AND aor_host = ?'),
-      aorProfile: this.db.prepare('SELECT * FROM bindings WHERE aor_user = ? AND aor_host = ? AND profile = ?'),
+      // `+profile`: keep the planner on bindings_aor. Without it SQLite picks bindings_profile
+      // (every row of a profile matches) and each REGISTER scans the whole profile (measured:
+      // 0.65 ms per lookup at 6,500 bindings, the registrar's main cost).
+      aorProfile: this.db.prepare('SELECT * FROM bindings WHERE aor_user = ? AND aor_host = ? AND +profile = ?'),
       delAor: this.db.prepare('DELETE FROM bindings WHERE aor_user = ? AND aor_host = ?'),
-      delAorProfile: this.db.prepare('DELETE FROM bindings WHERE aor_user = ? AND aor_host = ? AND profile = ?'),
+      delAorProfile: this.db.prepare('DELETE FROM bindings WHERE aor_user = ? AND aor_host = ? AND +profile = ?'),
       all: this.db.prepare('SELECT * FROM bindings ORDER BY id'),
       allProfile: this.db.prepare('SELECT * FROM bindings WHERE profile = ? ORDER BY id'),
       count: this.db.prepare('SELECT COUNT(*) AS n FROM bindings').pluck(),
