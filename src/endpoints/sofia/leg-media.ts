@@ -23,6 +23,7 @@ import {
   startEcho,
   type MediaBridgeStats,
   type PortAllocator,
+  type RtpSessionStats,
 } from '../../media';
 import {
   buildOffer,
@@ -60,7 +61,14 @@ export interface LegMediaOptions {
   signalingIp?: string;
   onTimeout(hold: boolean): void;
   onDtmf(digit: string, durationMs: number): void;
+  /** A media bridge was set up with this leg: relay, transcode or idle. */
+  onBridged?(mode: string): void;
+  /** The session is closing: its final statistics. */
+  onClosed?(stats: RtpSessionStats): void;
 }
+
+/** The callbacks a leg gives its media (the rest of LegMediaOptions comes from the profile). */
+export type LegMediaHooks = Pick<LegMediaOptions, 'onTimeout' | 'onDtmf' | 'onBridged' | 'onClosed'>;
 
 export class LegMedia {
   session: RtpSession | undefined;
@@ -234,12 +242,25 @@ export class LegMedia {
     return Buffer.from(serializeSdp(sdp));
   }
 
+  /** @internal */
+  bridged(mode: string): void {
+    this.o.onBridged?.(mode);
+  }
+
   /** Idempotent: closes the RTP session and releases its ports. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.handle.closeAll();
-    this.session?.close();
+    const s = this.session;
+    if (s) {
+      try {
+        this.o.onClosed?.(s.stats());
+      } catch {
+        // observers never stop the teardown
+      }
+      s.close();
+    }
   }
 }
 
@@ -279,7 +300,11 @@ export class SofiaMediaHandle implements MediaHandle {
     if (!a || !b) return this.track(() => {});
     const mb = new MediaBridge(a, b, { codecs: defaultCodecs, clock: this.leg.clock });
     this.lastBridge = mb;
-    if (other instanceof SofiaMediaHandle) other.lastBridge = mb;
+    this.leg.bridged(mb.mode);
+    if (other instanceof SofiaMediaHandle) {
+      other.lastBridge = mb;
+      other.leg.bridged(mb.mode);
+    }
     return this.track(() => mb.close());
   }
 

@@ -30,7 +30,7 @@ import type { ProfileConfig } from '../../config';
 import { parseSdp, classifyReinvite, offerCodecPrefs, originatorCodecPrefs, type Direction, type LocalCodecPref, type NegotiationPolicy, type SessionDescription } from '../../sdp';
 import type { Clock, TimerHandle } from '../../util/clock';
 import type { Logger } from '../../util/logger';
-import { LegMedia } from './leg-media';
+import { LegMedia, type LegMediaHooks } from './leg-media';
 import { q850FromReason, reasonHeaderFor } from './sip-causes';
 
 /** What a leg needs from its profile (implemented by SofiaProfile). */
@@ -46,7 +46,7 @@ export interface LegHost {
   /** Our Contact header value for a peer at `peerIp` over `protocol`. */
   contactFor(protocol: 'UDP' | 'TCP', peerIp: string): string;
   /** Media for a leg toward `peerIp` (rtp-ip or ext-rtp-ip by local-network-acl). */
-  newMedia(peerIp: string, hooks: { onTimeout(hold: boolean): void; onDtmf(digit: string, ms: number): void }): LegMedia;
+  newMedia(peerIp: string, hooks: LegMediaHooks): LegMedia;
   /** Headers every message of the profile carries (User-Agent). */
   commonHeaders(): Array<[string, string]>;
   /** The leg is finished: drop it from every index. */
@@ -93,6 +93,20 @@ export abstract class SipLeg implements ChannelDriver {
         this.channel?.hangup('MEDIA_TIMEOUT');
       },
       onDtmf: (digit, ms) => this.channel?.receiveDtmf(digit, ms, 'RTP'),
+      onBridged: (mode) => this.channel?.setVariable('media_bridge_mode', mode),
+      onClosed: (st) => {
+        // FreeSWITCH's rtp_audio_* variables, set at hangup (they land in the CDR).
+        const ch = this.channel;
+        if (!ch) return;
+        ch.setVariable('rtp_audio_in_media_packet_count', String(st.in.packets));
+        ch.setVariable('rtp_audio_in_media_bytes', String(st.in.bytes));
+        ch.setVariable('rtp_audio_in_packet_loss', String(st.in.lost));
+        ch.setVariable('rtp_audio_in_jitter_ms', st.in.jitterMs.toFixed(2));
+        ch.setVariable('rtp_audio_in_dtmf_packet_count', String(st.in.dtmfPackets));
+        ch.setVariable('rtp_audio_out_media_packet_count', String(st.out.packets));
+        ch.setVariable('rtp_audio_out_media_bytes', String(st.out.bytes));
+        ch.setVariable('rtp_audio_out_dtmf_packet_count', String(st.out.dtmfPackets));
+      },
     });
   }
 

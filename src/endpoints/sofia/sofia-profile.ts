@@ -36,7 +36,7 @@ import { inboundCallerProfile, inboundSipVariables } from './call-vars';
 import { formatPrefs, legCodecPrefs, type ProfileCodecPrefs } from './codec-prefs';
 import { authorizeInvite, challengeRealm } from './inbound-auth';
 import { InboundLeg } from './inbound-leg';
-import { LegMedia } from './leg-media';
+import { LegMedia, type LegMediaHooks } from './leg-media';
 import { OutboundLeg } from './outbound-leg';
 import type { ProfileServer, RequestContext } from './profile-server';
 import { parseSofiaDest, type ParsedDest } from './sofia-dest';
@@ -146,7 +146,7 @@ export class SofiaProfile implements LegHost {
     return `<sip:mod_sofia@${formatHost(host)}:${port}${protocol === 'TCP' ? ';transport=tcp' : ''}>`;
   }
 
-  newMedia(peerIp: string, hooks: { onTimeout(hold: boolean): void; onDtmf(digit: string, ms: number): void }): LegMedia {
+  newMedia(peerIp: string, hooks: LegMediaHooks): LegMedia {
     const cfg = this.config;
     const bindIp = cfg.rtpIps[0] ?? cfg.sipIp;
     const sdpIp = cfg.extRtpIp && this.isOutside(peerIp) ? cfg.extRtpIp : bindIp;
