@@ -75,22 +75,14 @@ function context(server: StrowgerProcess, ...uas: Baresip[]): string {
 }
 
 /**
- * Under late negotiation (the vanilla profile) FreeSWITCH offers the B leg exactly the codecs A
- * offered (freeswitch-behaviour.md §3.7, originator_codec), so a G722-only caller reaching a
- * PCMU-only phone gets 488. FreeSWITCH's answer to that is media_mix_inbound_outbound_codecs=true
- * on the B leg (§3.2: the originator's codecs first, then outbound-codec-prefs), which the
- * transcoding tests export from the Local_Extension of a conf copy.
+ * Under late negotiation FreeSWITCH offers the B leg exactly the codecs A offered
+ * (freeswitch-behaviour.md §3.7), so a G722-only caller reaching a PCMU-only phone would get 488.
+ * The shipped conf/dialplan/default.xml exports media_mix_inbound_outbound_codecs=true before the
+ * bridge (§3.2: the originator's codecs first, then outbound-codec-prefs), so these calls run on
+ * the shipped configuration, unedited.
  */
-const MIX_CODECS = {
-  'dialplan/default.xml': (xml: string) =>
-    xml.replace(
-      '<action application="bridge" data="user/$1@${domain_name}"/>',
-      '<action application="export" data="media_mix_inbound_outbound_codecs=true"/>\n        <action application="bridge" data="user/$1@${domain_name}"/>',
-    ),
-};
-
 async function twoPartyCall(aCodec: CodecName, bCodec: CodecName) {
-  const server = await startServer(aCodec === bCodec ? {} : { confEdits: MIX_CODECS });
+  const server = await startServer({});
   const a = await register(server, '1000', [aCodec], TONE_1000);
   const b = await register(server, '1001', [bCodec], TONE_1001);
   let result;

@@ -92,12 +92,13 @@ describe('XmlDialplan in the core', () => {
       'set call_timeout=30',
       'set hangup_after_bridge=true',
       'set continue_on_fail=true',
+      'export media_mix_inbound_outbound_codecs=true',
       'bridge user/1001@127.0.0.1',
       'hangup USER_NOT_REGISTERED',
     ]);
     expect(ch.profile.context).toBe('default');
     expect(ch.getVariable('current_extension')).toBe('Local_Extension');
-    expect(ch.exportedVariables()).toEqual({ dialed_extension: '1001' });
+    expect(ch.exportedVariables()).toEqual({ dialed_extension: '1001', media_mix_inbound_outbound_codecs: 'true' });
     expect(causes).toEqual(['USER_NOT_REGISTERED']);
   });
 

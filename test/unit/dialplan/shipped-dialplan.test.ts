@@ -50,15 +50,16 @@ describe('shipped conf/dialplan', () => {
           'set call_timeout=30',
           'set hangup_after_bridge=true',
           'set continue_on_fail=true',
+          'export media_mix_inbound_outbound_codecs=true',
           'bridge user/1001@${domain_name}',
           'hangup ${originate_disposition}',
         ]);
         // Execution expands ${domain_name} against the channel, falling back to globals (vars.xml).
-        expect(await s.expand(plan!.actions[4]!.data)).toBe('user/1001@127.0.0.1');
+        expect(await s.expand(plan!.actions[5]!.data)).toBe('user/1001@127.0.0.1');
       });
 
       it('default 1019 routes, 1020 does not; nothing routes outward', async () => {
-        expect(list((await hunt('default', '1019')).plan)?.[4]).toBe('bridge user/1019@${domain_name}');
+        expect(list((await hunt('default', '1019')).plan)?.[5]).toBe('bridge user/1019@${domain_name}');
         for (const dest of ['1020', '999', '5551234', '+15551234567', '01019', '']) {
           expect((await hunt('default', dest)).plan, dest).toBeUndefined();
         }
