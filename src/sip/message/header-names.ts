@@ -73,6 +73,34 @@ export function commonNameAt(s: string, from: number, to: number): number {
   return -1;
 }
 
+/** SPELLINGS as bytes, one after another; spelling i starts at CODE_START[i]. */
+const CODES = new Uint8Array(SPELLINGS.reduce((n, sp) => n + sp.length, 0));
+const CODE_START: number[] = [];
+{
+  let o = 0;
+  for (let i = 0; i < SPELLINGS.length; i++) {
+    CODE_START.push(o);
+    for (let k = 0; k < SPELLINGS[i]!.length; k++) CODES[o++] = SPELLINGS[i]!.charCodeAt(k);
+  }
+}
+
+/**
+ * commonNameAt over bytes: buf[from, to) spelled exactly like a common header name. Typed-array
+ * loads cost about half a string charCodeAt, and this runs once per header line.
+ */
+export function commonNameAtBytes(buf: Uint8Array, from: number, to: number): number {
+  const len = to - from;
+  const list = SHAPES[len * 32 + ((buf[from]! | 0x20) & 31)];
+  if (list === undefined) return -1;
+  outer: for (let i = 0; i < list.length; i++) {
+    const idx = list[i]!;
+    const base = CODE_START[idx]! - from;
+    for (let k = from; k < to; k++) if (CODES[base + k] !== buf[k]) continue outer;
+    return idx;
+  }
+  return -1;
+}
+
 export function spellingAt(idx: number): string {
   return SPELLINGS[idx]!;
 }

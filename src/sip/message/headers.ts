@@ -6,6 +6,10 @@
  * and `call-id` are the same header. A header list is small (tens of lines): a linear scan over a
  * parallel key array beats a map here.
  *
+ * A parsed message's values stay ranges of the flat header text until read (fromSpans): most
+ * lines of a received message are never looked at, so they are never cut out. Any mutation that
+ * moves lines first cuts every value out (materialize), so spans never go stale.
+ *
  * Typed views parsed by accessors.ts are memoised per header key and dropped on any mutation.
  */
 import type { SipHeaders } from './types';
@@ -16,8 +20,12 @@ export const MEMO_SLOTS = 24;
 
 export class Headers implements SipHeaders {
   private names: string[];
-  private values: string[];
+  /** Line values; an entry left undefined is read lazily as src.slice(spans[2i], spans[2i + 1]). */
+  private values: Array<string | undefined>;
   private keys: string[];
+  /** The flat header text the parser read (lazy values are ranges of it), or undefined. */
+  private src: string | undefined;
+  private spans: number[] | undefined;
   /** Parsed views by accessor slot (accessors.ts), dropped on every mutation. */
   private memo: unknown[] | undefined;
 
@@ -25,6 +33,9 @@ export class Headers implements SipHeaders {
     this.names = [];
     this.values = [];
     this.keys = [];
+    this.src = undefined;
+    this.spans = undefined;
+    this.memo = undefined;
     if (entries) for (const [n, v] of entries) this.append(n, v);
   }
 
@@ -34,6 +45,20 @@ export class Headers implements SipHeaders {
     h.names = names;
     h.values = values;
     h.keys = keys;
+    return h;
+  }
+
+  /**
+   * Build with lazy values: line i's value is src.slice(spans[2i], spans[2i + 1]), cut only when
+   * asked (most lines of a received message are never read). The caller gives the arrays up.
+   */
+  static fromSpans(names: string[], keys: string[], src: string, spans: number[]): Headers {
+    const h = new Headers();
+    h.names = names;
+    h.values = new Array<string | undefined>(names.length);
+    h.keys = keys;
+    h.src = src;
+    h.spans = spans;
     return h;
   }
 
@@ -48,7 +73,7 @@ export class Headers implements SipHeaders {
   /** get() for a name already in key form (lower-case long name, see headerKey). */
   getByKey(key: string): string | undefined {
     const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.values[i];
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.valueAt(i);
     return undefined;
   }
 
@@ -60,8 +85,41 @@ export class Headers implements SipHeaders {
   getAllByKey(key: string): string[] {
     const out: string[] = [];
     const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) out.push(this.values[i]!);
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) out.push(this.valueAt(i));
     return out;
+  }
+
+  /** @internal Index of the first line with this key at or after `from`, or -1. */
+  indexOfKey(key: string, from: number): number {
+    const keys = this.keys;
+    for (let i = from; i < keys.length; i++) if (keys[i] === key) return i;
+    return -1;
+  }
+
+  /**
+   * @internal The flat text holding line i's value when it is still a range of the parsed
+   * message (read its bounds with spanStart/spanEnd), else undefined (use valueAt).
+   */
+  spanSource(i: number): string | undefined {
+    return this.values[i] === undefined ? this.src : undefined;
+  }
+
+  /** @internal */
+  spanStart(i: number): number {
+    return this.spans![2 * i]!;
+  }
+
+  /** @internal */
+  spanEnd(i: number): number {
+    return this.spans![2 * i + 1]!;
+  }
+
+  /** @internal Value of line i. */
+  valueAt(i: number): string {
+    const v = this.values[i];
+    if (v !== undefined) return v;
+    const spans = this.spans!;
+    return (this.values[i] = this.src!.slice(spans[2 * i]!, spans[2 * i + 1]!));
   }
 
   /** Number of lines of this header. */
@@ -83,6 +141,7 @@ export class Headers implements SipHeaders {
       this.append(name, value);
       return;
     }
+    this.materialize();
     this.removeWhere(key, first + 1);
     this.names[first] = name;
     this.values[first] = value;
@@ -90,6 +149,7 @@ export class Headers implements SipHeaders {
   }
 
   append(name: string, value: string): void {
+    // Indexes of existing lines do not move: lazy values stay valid.
     this.names.push(name);
     this.values.push(value);
     this.keys.push(headerKey(name));
@@ -97,6 +157,7 @@ export class Headers implements SipHeaders {
   }
 
   prepend(name: string, value: string): void {
+    this.materialize();
     const key = headerKey(name);
     let at = this.keys.indexOf(key);
     if (at < 0) at = 0;
@@ -107,6 +168,7 @@ export class Headers implements SipHeaders {
   }
 
   delete(name: string): void {
+    this.materialize();
     this.removeWhere(headerKey(name), 0);
     this.memo = undefined;
   }
@@ -114,6 +176,7 @@ export class Headers implements SipHeaders {
   deleteFirst(name: string): void {
     const at = this.keys.indexOf(headerKey(name));
     if (at < 0) return;
+    this.materialize();
     this.names.splice(at, 1);
     this.values.splice(at, 1);
     this.keys.splice(at, 1);
@@ -122,17 +185,18 @@ export class Headers implements SipHeaders {
 
   entries(): Array<[name: string, value: string]> {
     const out: Array<[string, string]> = new Array(this.names.length);
-    for (let i = 0; i < this.names.length; i++) out[i] = [this.names[i]!, this.values[i]!];
+    for (let i = 0; i < this.names.length; i++) out[i] = [this.names[i]!, this.valueAt(i)];
     return out;
   }
 
   /** Calls fn for every line in wire order (no array allocation: used by the serializer). */
   forEach(fn: (name: string, value: string, key: string) => void): void {
-    for (let i = 0; i < this.names.length; i++) fn(this.names[i]!, this.values[i]!, this.keys[i]!);
+    for (let i = 0; i < this.names.length; i++) fn(this.names[i]!, this.valueAt(i), this.keys[i]!);
   }
 
   clone(): Headers {
-    return Headers.fromParsed(this.names.slice(), this.values.slice(), this.keys.slice());
+    this.materialize();
+    return Headers.fromParsed(this.names.slice(), this.values.slice() as string[], this.keys.slice());
   }
 
   /** @internal accessor memo slot (undefined = not computed yet). */
@@ -143,6 +207,14 @@ export class Headers implements SipHeaders {
   /** @internal */
   memoSet(slot: number, value: unknown): void {
     (this.memo ??= new Array<unknown>(MEMO_SLOTS))[slot] = value;
+  }
+
+  /** Cut every lazy value out of src so lines can move (splice) without their spans. */
+  private materialize(): void {
+    if (this.src === undefined) return;
+    for (let i = 0; i < this.names.length; i++) this.valueAt(i);
+    this.src = undefined;
+    this.spans = undefined;
   }
 
   private removeWhere(key: string, from: number): void {

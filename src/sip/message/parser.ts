@@ -16,10 +16,11 @@
  * method carries `answerable` (whatever headers were readable) so the stack can answer 400 with
  * the error as reason phrase.
  */
+import { isAscii } from 'node:buffer';
 import type { ParseResult, SipRequest, SipResponse, SipUri } from './types';
-import { DIGIT, TOKEN, isWsp, scan, skipWsp } from './chars';
+import { DIGIT, TOKEN, isWsp, parseDigits, scan, skipWsp } from './chars';
 import { Headers } from './headers';
-import { commonNameAt, computeHeaderKey, keyAt, spellingAt } from './header-names';
+import { commonNameAt, commonNameAtBytes, computeHeaderKey, keyAt, spellingAt } from './header-names';
 import { parseContentLength } from './scalars';
 import { parseUri } from './uri';
 
@@ -53,6 +54,8 @@ function unknownUri(): SipUri {
   return { scheme: 'sip', host: '', params: [], headers: [] };
 }
 
+const SIP_2_0 = 'SIP/2.0';
+
 /** `SIP/1*DIGIT.1*DIGIT` (the literal is case-insensitive, normalised to `SIP`). */
 function parseVersion(s: string, from: number, to: number): string | undefined {
   if (to - from < 7) return undefined;
@@ -62,6 +65,8 @@ function parseVersion(s: string, from: number, to: number): string | undefined {
   if (maj === from + 4 || maj >= to || s.charCodeAt(maj) !== 0x2e) return undefined;
   const min = scan(s, maj + 1, DIGIT);
   if (min === maj + 1 || min !== to) return undefined;
+  if (to - from === 7 && s.charCodeAt(from + 4) === 0x32 && s.charCodeAt(from + 6) === 0x30 && s.charCodeAt(from) === 0x53 &&
+    s.charCodeAt(from + 1) === 0x49 && s.charCodeAt(from + 2) === 0x50) return SIP_2_0;
   const v = s.slice(from, to);
   return v.charCodeAt(0) === 0x53 && v.charCodeAt(1) === 0x49 && v.charCodeAt(2) === 0x50 ? v : 'SIP' + v.slice(3);
 }
@@ -78,8 +83,8 @@ function sliceBody(buf: Buffer, from: number, to: number, copy: boolean | undefi
   return out;
 }
 
-function hasCtl(s: string, from: number): boolean {
-  for (let i = from; i < s.length; i++) {
+function hasCtl(s: string, from: number, to = s.length): boolean {
+  for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
   }
@@ -88,11 +93,159 @@ function hasCtl(s: string, from: number): boolean {
 
 export function parseMessage(buf: Buffer, opts?: ParseOptions): ParseResult {
   try {
-    return parse(buf, opts);
+    return parseCommon(buf, opts) ?? parse(buf, opts);
   } catch (e) {
     // Defensive only: no known input reaches here (fuzzed in parser tests).
     return { ok: false, error: 'Unparseable message: ' + (e instanceof Error ? e.message : String(e)) };
   }
+}
+
+/**
+ * parseMessage without the fast path (tests check that both paths agree).
+ * @internal
+ */
+export function parseMessageGeneral(buf: Buffer, opts?: ParseOptions): ParseResult {
+  try {
+    return parse(buf, opts);
+  } catch (e) {
+    return { ok: false, error: 'Unparseable message: ' + (e instanceof Error ? e.message : String(e)) };
+  }
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HTAB = 0x09;
+
+/** Larger messages take the general path (the fast path decodes the body along with the head). */
+const FAST_PATH_MAX_BYTES = 16 * 1024;
+
+/**
+ * The fast path: the common, well-formed message, in one pass. It takes an all-ASCII message
+ * (so latin1 decoding equals UTF-8 decoding and character offsets are byte offsets) of at most
+ * FAST_PATH_MAX_BYTES, decodes it once, whole, and walks its lines with native indexOf. Header
+ * values are not cut out: the Headers keep their ranges of the text (Headers.fromSpans).
+ *
+ * It returns undefined, and the general parser (below) takes over from scratch, on anything
+ * unusual: leading CRLFs, folding, no empty line, a bad line ending, a bad start line or header
+ * line, an unknown name that is not a token, limits exceeded, a Content-Length problem. So every
+ * error, and every rare form, has exactly one implementation, and for the messages it accepts the
+ * fast path gives what the general parser gives (checked over fixtures and fuzz in parser tests).
+ */
+function parseCommon(buf: Buffer, opts: ParseOptions | undefined): ParseResult | undefined {
+  const len = buf.length;
+  if (len > FAST_PATH_MAX_BYTES || len < 8 || !isAscii(buf)) return undefined;
+  const text = buf.toString('latin1', 0, len);
+  const c0 = text.charCodeAt(0);
+  if (c0 === CR || c0 === LF) return undefined;
+  const firstEnd = text.indexOf('\r\n');
+  const sp1 = text.indexOf(' ');
+  if (sp1 <= 0 || firstEnd < 0 || sp1 > firstEnd) return undefined;
+
+  // Start line (RFC 3261 §7.1, §7.2).
+  let method = '';
+  let uri: SipUri | undefined;
+  let version: string | undefined;
+  let status = 0;
+  let reason = '';
+  const isResponse = text.charCodeAt(3) === 0x2f && (c0 | 0x20) === 0x73 && (text.charCodeAt(1) | 0x20) === 0x69;
+  if (isResponse) {
+    version = parseVersion(text, 0, sp1);
+    const codeEnd = sp1 + 4;
+    if (!version || codeEnd > firstEnd) return undefined;
+    const d1 = text.charCodeAt(sp1 + 1) - 48;
+    const d2 = text.charCodeAt(sp1 + 2) - 48;
+    const d3 = text.charCodeAt(sp1 + 3) - 48;
+    if (d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || d3 < 0 || d3 > 9) return undefined;
+    if (codeEnd < firstEnd && text.charCodeAt(codeEnd) !== SP) return undefined;
+    status = d1 * 100 + d2 * 10 + d3;
+    if (codeEnd < firstEnd) {
+      if (hasCtl(text, codeEnd + 1, firstEnd)) return undefined;
+      reason = text.slice(codeEnd + 1, firstEnd);
+    }
+  } else {
+    if (scan(text, 0, TOKEN) !== sp1) return undefined;
+    const sp2 = text.indexOf(' ', sp1 + 1);
+    if (sp2 < 0 || sp2 > firstEnd || sp2 === sp1 + 1) return undefined;
+    version = parseVersion(text, sp2 + 1, firstEnd);
+    if (!version) return undefined;
+    uri = parseUri(text.slice(sp1 + 1, sp2));
+    if (!uri) return undefined;
+    method = text.slice(0, sp1);
+  }
+
+  // Header lines: name *WSP ":" *WSP value *WSP CRLF, until the empty line.
+  const maxHeaders = opts?.maxHeaders ?? DEFAULT_MAX_HEADERS;
+  const maxNameLength = opts?.maxHeaderNameLength ?? DEFAULT_MAX_HEADER_NAME_LENGTH;
+  const names: string[] = [];
+  const keys: string[] = [];
+  const spans: number[] = [];
+  let contentLength = -1;
+  let pos = firstEnd + 2;
+  let bodyStart: number;
+  for (;;) {
+    if (text.charCodeAt(pos) === CR) {
+      if (text.charCodeAt(pos + 1) !== LF) return undefined;
+      bodyStart = pos + 2;
+      break;
+    }
+    const lf = text.indexOf('\n', pos);
+    const eol = lf - 1;
+    // CRLF only: no bare CR or LF in the line (-1 when there is no LF at all: no empty line).
+    if (lf < 0 || text.charCodeAt(eol) !== CR || text.indexOf('\r', pos) !== eol) return undefined;
+    const next = text.charCodeAt(lf + 1);
+    if (next === SP || next === HTAB) return undefined; // folded
+    // A line without a colon ends the fast path, so this search runs past a line at most once.
+    const colon = text.indexOf(':', pos);
+    if (colon < 0 || colon > eol) return undefined;
+    let nameEnd = colon;
+    while (nameEnd > pos && isWsp(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    if (nameEnd === pos || nameEnd - pos > maxNameLength) return undefined;
+    let name: string;
+    let key: string;
+    const common = commonNameAtBytes(buf, pos, nameEnd);
+    if (common >= 0) {
+      name = spellingAt(common);
+      key = keyAt(common);
+    } else {
+      if (scan(text, pos, TOKEN) !== nameEnd) return undefined;
+      name = text.slice(pos, nameEnd);
+      key = computeHeaderKey(name);
+    }
+    let vStart = colon + 1;
+    while (isWsp(text.charCodeAt(vStart))) vStart++;
+    let vEnd = eol;
+    while (vEnd > vStart && isWsp(text.charCodeAt(vEnd - 1))) vEnd--;
+    names.push(name);
+    keys.push(key);
+    spans.push(vStart, vEnd);
+    if (key === 'content-length') {
+      const cl = parseDigits(text, vStart, vEnd, 0x7fffffff);
+      if (cl === undefined || (contentLength >= 0 && cl !== contentLength)) return undefined;
+      contentLength = cl;
+    }
+    if (names.length > maxHeaders) return undefined;
+    pos = lf + 1;
+  }
+
+  // Body (RFC 3261 §18.3).
+  let body: Buffer = EMPTY;
+  const available = len - bodyStart;
+  if (contentLength < 0) {
+    if (opts?.stream) return undefined;
+    if (available > 0) body = sliceBody(buf, bodyStart, len, opts?.copyBody);
+  } else if (contentLength > available) {
+    return undefined;
+  } else if (contentLength > 0) {
+    body = sliceBody(buf, bodyStart, bodyStart + contentLength, opts?.copyBody);
+  }
+  const headers = Headers.fromSpans(names, keys, text, spans);
+  if (isResponse) {
+    const msg: SipResponse = { type: 'response', version, status, reason, headers, body };
+    return { ok: true, msg };
+  }
+  const msg: SipRequest = { type: 'request', method, uri: uri!, version, headers, body };
+  return { ok: true, msg };
 }
 
 function parse(buf: Buffer, opts: ParseOptions | undefined): ParseResult {
