@@ -52,6 +52,12 @@ interface Connection {
   inbound: boolean;
   framer: StreamFramer;
   lastActivity: number;
+  /**
+   * When the partial message now buffered began (for an inbound connection that has not sent a
+   * complete message yet: when it was accepted). The message timeout runs from here, not from the
+   * last byte, so a sender dribbling a byte at a time (slowloris) cannot hold a connection.
+   */
+  messageStartedAt: number;
   messagesIn: number;
   connected: boolean;
   closed: boolean;
@@ -164,6 +170,7 @@ export class TcpTransport implements Transport {
       inbound,
       framer: new StreamFramer(this.maxMessageSize),
       lastActivity: this.opts.clock.now(),
+      messageStartedAt: this.opts.clock.now(),
       messagesIn: 0,
       connected: false,
       closed: false,
@@ -189,7 +196,10 @@ export class TcpTransport implements Transport {
 
   private onData(conn: Connection, chunk: Buffer): void {
     if (conn.closed) return;
-    conn.lastActivity = this.opts.clock.now();
+    const now = this.opts.clock.now();
+    conn.lastActivity = now;
+    const wasWaiting = this.waitingForMessage(conn);
+    const messagesBefore = conn.messagesIn;
     this.counters.bytesIn += chunk.length;
     const outputs = conn.framer.push(chunk);
     for (const o of outputs) {
@@ -211,6 +221,12 @@ export class TcpTransport implements Transport {
         return;
       }
     }
+    // A new message starts with this chunk (or what is left of it after complete ones).
+    if (!wasWaiting || conn.messagesIn !== messagesBefore) conn.messageStartedAt = now;
+  }
+
+  private waitingForMessage(conn: Connection): boolean {
+    return conn.framer.midMessage || (conn.inbound && conn.messagesIn === 0);
   }
 
   private deliver(x: { data: Buffer; conn: Connection; framingError?: string }): void {
@@ -241,12 +257,10 @@ export class TcpTransport implements Transport {
 
   /** When this connection should be closed if nothing else happens. */
   private deadlineOf(conn: Connection): number | undefined {
-    const waitingForMessage = conn.framer.midMessage || (conn.inbound && conn.messagesIn === 0);
     const limits: number[] = [];
-    if (waitingForMessage && this.messageTimeoutMs > 0) limits.push(this.messageTimeoutMs);
-    if (this.idleTimeoutMs > 0) limits.push(this.idleTimeoutMs);
-    if (limits.length === 0) return undefined;
-    return conn.lastActivity + Math.min(...limits);
+    if (this.waitingForMessage(conn) && this.messageTimeoutMs > 0) limits.push(conn.messageStartedAt + this.messageTimeoutMs);
+    if (this.idleTimeoutMs > 0) limits.push(conn.lastActivity + this.idleTimeoutMs);
+    return limits.length === 0 ? undefined : Math.min(...limits);
   }
 
   private onTimer(conn: Connection): void {
