@@ -9,7 +9,8 @@
  *   then: a source inside local-network-acl is never NATed (FS: "IP is on local network,
  *   not setting NAT mode").
  *
- * Pure: ACL refs and the registry come in, a verdict with a reason goes out.
+ * ACL refs and the registry come in, a verdict with a reason goes out. ACL verdicts are memoised
+ * per (registry, ref list) object and address, so a reloaded ACL (new objects) is never stale.
  */
 import { checkAclRefs, isIpLiteral, parseIp, type AclRef, type AclRegistry } from '../../config';
 import { formatHost, type NameAddr, type Via } from '../../sip';
@@ -45,8 +46,23 @@ function sameIp(a: string, b: string): boolean {
   return pa !== undefined && pb !== undefined && pa.family === pb.family && pa.value === pb.value;
 }
 
+/** ACL verdicts per (ref list, address): REGISTERs come from few addresses again and again. */
+const MEMO_MAX = 4096;
+const memo = new WeakMap<AclRegistry, WeakMap<readonly AclRef[], Map<string, boolean>>>();
+
 function inAcl(refs: readonly AclRef[], acls: AclRegistry, ip: string): boolean {
-  return refs.length > 0 && checkAclRefs(refs, acls, ip).allowed;
+  if (refs.length === 0) return false;
+  let byRefs = memo.get(acls);
+  if (!byRefs) memo.set(acls, (byRefs = new WeakMap()));
+  let m = byRefs.get(refs);
+  if (!m) byRefs.set(refs, (m = new Map()));
+  let v = m.get(ip);
+  if (v === undefined) {
+    v = checkAclRefs(refs, acls, ip).allowed;
+    if (m.size >= MEMO_MAX) m.clear(); // bounded: attacker-chosen Contact hosts cannot grow it
+    m.set(ip, v);
+  }
+  return v;
 }
 
 export function detectRegisterNat(input: NatInput, policy: NatPolicy): NatVerdict {

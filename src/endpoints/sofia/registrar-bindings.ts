@@ -122,7 +122,15 @@ function formatQ(q: number): string {
   return q.toFixed(3).replace(/0+$/, '');
 }
 
-/** RFC 3261 §20.17 / RFC 1123 date: `Sat, 13 Nov 2010 23:29:00 GMT`. */
+let dateSecond = NaN;
+let dateText = '';
+
+/** RFC 3261 §20.17 / RFC 1123 date: `Sat, 13 Nov 2010 23:29:00 GMT` (formatted once per second). */
 export function sipDate(wallMs: number): string {
-  return new Date(wallMs).toUTCString();
+  const sec = Math.floor(wallMs / 1000);
+  if (sec !== dateSecond) {
+    dateSecond = sec;
+    dateText = new Date(sec * 1000).toUTCString();
+  }
+  return dateText;
 }

@@ -1,0 +1,225 @@
+/**
+ * REGISTER throughput with the digest challenge, from sipp (a real client), against the real
+ * server entry (startServer, a copy of the shipped conf/, internal profile) running in this
+ * process, i.e. on one Node thread / one core. Each sipp call is one registration:
+ *   REGISTER -> 401 (MD5 challenge) -> REGISTER with credentials -> 200 (binding written to SQLite)
+ * so one registration is two REGISTER requests.
+ *
+ * Rate steps (sipp -r R for a few seconds each) climb until a step has a failed call or sipp
+ * cannot keep its own rate; the best step with zero failures is the figure.
+ *
+ * Baseline, same run, same sipp UAC scenario and steps: a sipp UAS that answers the same exchange
+ * (401 with a fixed nonce, then 200) without checking anything. Printed as a ratio.
+ *
+ * Distinct AORs (2000..N) come from an injection file; the digest user is 1000 for all of them
+ * (sipp 3.6.1 cannot take per-row credentials), so this copy of the conf turns
+ * inbound-reg-force-matching-username off. Everything else is the shipped internal profile.
+ *
+ *   npx tsx test/bench/register-sipp.ts [seconds-per-step]
+ *   REG_DB=:memory: npx tsx test/bench/register-sipp.ts     (in-memory location store: what SQLite costs)
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../../src/main';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const STEP_SECONDS = Number(process.argv[2] ?? 3);
+const RATES = [500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000];
+const USERS = 5000;
+
+const work = mkdtempSync(join(tmpdir(), 'strowger-bench-reg-'));
+const conf = join(work, 'conf');
+cpSync(join(ROOT, 'conf'), conf, { recursive: true });
+const internalXml = join(conf, 'sip_profiles', 'internal.xml');
+writeFileSync(
+  internalXml,
+  readFileSync(internalXml, 'utf8').replace(
+    '<param name="inbound-reg-force-matching-username" value="true"/>',
+    '<param name="inbound-reg-force-matching-username" value="false"/>',
+  ).replace(
+    '<param name="registration-db" value="sofia_reg_internal.db"/>',
+    `<param name="registration-db" value="${process.env.REG_DB ?? 'sofia_reg_internal.db'}"/>`,
+  ),
+);
+
+const UAC = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="register with digest (bench)">
+  <send retrans="500"><![CDATA[
+
+      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      Max-Forwards: 70
+      From: <sip:[field0]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[field0]@[remote_ip]>
+      Call-ID: [call_id]
+      CSeq: 1 REGISTER
+      Contact: <sip:[field0]@[local_ip]:[local_port]>
+      Expires: 3600
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="401" auth="true"/>
+  <send retrans="500"><![CDATA[
+
+      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      Max-Forwards: 70
+      From: <sip:[field0]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[field0]@[remote_ip]>
+      Call-ID: [call_id]
+      CSeq: 2 REGISTER
+      Contact: <sip:[field0]@[local_ip]:[local_port]>
+      Expires: 3600
+      [authentication]
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="200"/>
+</scenario>
+`;
+
+const UAS = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="register uas baseline">
+  <recv request="REGISTER"/>
+  <send><![CDATA[
+
+      SIP/2.0 401 Unauthorized
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      WWW-Authenticate: Digest realm="127.0.0.1", nonce="bench[call_number]nonce", algorithm=MD5, qop="auth"
+      User-Agent: sipp-uas
+      Content-Length: 0
+
+  ]]></send>
+  <recv request="REGISTER"/>
+  <send><![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:bench@127.0.0.1>;expires=3600
+      Date: Sat, 01 Jan 2028 00:00:00 GMT
+      User-Agent: sipp-uas
+      Content-Length: 0
+
+  ]]></send>
+</scenario>
+`;
+writeFileSync(join(work, 'uac.xml'), UAC);
+writeFileSync(join(work, 'uas.xml'), UAS);
+writeFileSync(join(work, 'users.csv'), ['SEQUENTIAL', ...Array.from({ length: USERS }, (_, i) => `${2000 + i}`)].join('\n') + '\n');
+
+interface StepResult {
+  rate: number;
+  calls: number;
+  ok: number;
+  failed: number;
+  achieved: number;
+  exit: number | null;
+}
+
+function run(cmd: string, args: string[], limitMs: number): Promise<{ code: number | null; out: string; ms: number }> {
+  return new Promise((res) => {
+    const t0 = performance.now();
+    const p = spawn(cmd, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    const k = setTimeout(() => p.kill('SIGKILL'), limitMs);
+    p.on('close', (code) => {
+      clearTimeout(k);
+      res({ code, out, ms: performance.now() - t0 });
+    });
+  });
+}
+
+function stat(out: string, name: string): number {
+  // Final screen line: "  Successful call        |        0                  |      123".
+  const lines = out.split('\n').filter((l) => l.trimStart().startsWith(name));
+  const last = lines[lines.length - 1];
+  if (!last) return NaN;
+  const cells = last.split('|');
+  return Number.parseFloat((cells[2] ?? '').trim());
+}
+
+let localPortSeq = 25150;
+async function step(target: string, rate: number): Promise<StepResult> {
+  const calls = rate * STEP_SECONDS;
+  const localPort = localPortSeq++;
+  const r = await run(
+    'sipp',
+    ['-sf', 'uac.xml', '-inf', 'users.csv', '-au', '1000', '-ap', '1234', '-r', String(rate), '-m', String(calls), '-l', String(Math.max(200, rate)),
+      '-i', '127.0.0.1', '-p', String(localPort), '-t', 'u1', '-timeout', `${STEP_SECONDS + 20}s`, '-timeout_error', '-nostdin', '-recv_timeout', '5000', target],
+    (STEP_SECONDS + 30) * 1000,
+  );
+  const ok = stat(r.out, 'Successful call');
+  const failed = stat(r.out, 'Failed call');
+  // sipp's cumulative call rate: completed calls over its own elapsed time.
+  const rateCps = stat(r.out, 'Call Rate');
+  return { rate, calls, ok, failed, achieved: rateCps, exit: r.code };
+}
+
+async function climb(label: string, target: string): Promise<StepResult | undefined> {
+  let best: StepResult | undefined;
+  for (const rate of RATES) {
+    const s = await step(target, rate);
+    const clean = s.exit === 0 && s.failed === 0 && s.ok === s.calls;
+    console.log(`  ${label.padEnd(9)} -r ${String(rate).padStart(5)}: ${s.ok}/${s.calls} ok, ${s.failed} failed, ${s.achieved.toFixed(0)} registrations/s achieved (sipp exit ${s.exit})`);
+    if (!clean) break;
+    if (!best || s.achieved > best.achieved) best = s;
+    // sipp could not reach the asked rate: this is the ceiling.
+    if (s.achieved < rate * 0.9) break;
+  }
+  return best;
+}
+
+async function main(): Promise<void> {
+  const server = await startServer({
+    confDir: conf,
+    overrides: { local_ip_v4: '127.0.0.1', internal_sip_port: '25120', external_sip_port: '25121', data_dir: join(work, 'data') },
+    logLevel: 'error',
+  });
+  console.log(`register-sipp: ${STEP_SECONDS} s per step; each registration = REGISTER, 401 (MD5), REGISTER with credentials, 200`);
+  let ours: StepResult | undefined;
+  try {
+    ours = await climb('strowger', '127.0.0.1:25120');
+    const reg = server.registrars.get('internal')!;
+    console.log(`  strowger counters: ${JSON.stringify({ updates: reg.counters.updates, challenges: reg.counters.challenges, forbidden: reg.counters.forbidden, errors: reg.counters.errors })}; bindings stored: ${await reg.store.count()}`);
+  } finally {
+    await server.stop();
+  }
+
+  // Baseline: sipp UAS answering the same exchange.
+  const uas = spawn('sipp', ['-sf', 'uas.xml', '-i', '127.0.0.1', '-p', '25122', '-t', 'u1', '-nostdin'], { cwd: work, stdio: 'ignore' });
+  const uasExit = new Promise<void>((r) => uas.once('exit', () => r()));
+  await new Promise((r) => setTimeout(r, 500));
+  let base: StepResult | undefined;
+  try {
+    base = await climb('sipp-uas', '127.0.0.1:25122');
+  } finally {
+    uas.kill('SIGKILL');
+    await uasExit;
+  }
+
+  const o = ours?.achieved ?? 0;
+  const b = base?.achieved ?? 0;
+  console.log('');
+  console.log(`strowger:  ${o.toFixed(0)} registrations/s (${(2 * o).toFixed(0)} REGISTER requests/s) with 0 failures, best step -r ${ours?.rate ?? '-'}`);
+  console.log(`baseline:  ${b.toFixed(0)} registrations/s, sipp UAS doing the same exchange, best step -r ${base?.rate ?? '-'}`);
+  console.log(`ratio strowger / sipp-uas: ${b > 0 ? (o / b).toFixed(2) : 'n/a'}`);
+  rmSync(work, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
