@@ -168,12 +168,20 @@ async function step(target: string, rate: number): Promise<StepResult> {
   return { rate, calls, ok, failed, achieved: rateCps, exit: r.code };
 }
 
-async function climb(label: string, target: string): Promise<StepResult | undefined> {
+/** Server CPU time per registration (this process = the server), from clean steps. */
+const cpuPerReg: number[] = [];
+
+async function climb(label: string, target: string, measureCpu = false): Promise<StepResult | undefined> {
   let best: StepResult | undefined;
   for (const rate of RATES) {
+    const cpu0 = process.cpuUsage();
     const s = await step(target, rate);
+    const cpu = process.cpuUsage(cpu0);
     const clean = s.exit === 0 && s.failed === 0 && s.ok === s.calls;
-    console.log(`  ${label.padEnd(9)} -r ${String(rate).padStart(5)}: ${s.ok}/${s.calls} ok, ${s.failed} failed, ${s.achieved.toFixed(0)} registrations/s achieved (sipp exit ${s.exit})`);
+    const us = (cpu.user + cpu.system) / Math.max(1, s.ok);
+    if (measureCpu && clean) cpuPerReg.push(us);
+    const cpuNote = measureCpu ? `, server CPU ${us.toFixed(0)} µs per registration` : '';
+    console.log(`  ${label.padEnd(9)} -r ${String(rate).padStart(5)}: ${s.ok}/${s.calls} ok, ${s.failed} failed, ${s.achieved.toFixed(0)} registrations/s achieved (sipp exit ${s.exit})${cpuNote}`);
     if (!clean) break;
     if (!best || s.achieved > best.achieved) best = s;
     // sipp could not reach the asked rate: this is the ceiling.
@@ -191,7 +199,7 @@ async function main(): Promise<void> {
   console.log(`register-sipp: ${STEP_SECONDS} s per step; each registration = REGISTER, 401 (MD5), REGISTER with credentials, 200`);
   let ours: StepResult | undefined;
   try {
-    ours = await climb('strowger', '127.0.0.1:25120');
+    ours = await climb('strowger', '127.0.0.1:25120', true);
     const reg = server.registrars.get('internal')!;
     console.log(`  strowger counters: ${JSON.stringify({ updates: reg.counters.updates, challenges: reg.counters.challenges, forbidden: reg.counters.forbidden, errors: reg.counters.errors })}; bindings stored: ${await reg.store.count()}`);
   } finally {
@@ -216,6 +224,10 @@ async function main(): Promise<void> {
   console.log(`strowger:  ${o.toFixed(0)} registrations/s (${(2 * o).toFixed(0)} REGISTER requests/s) with 0 failures, best step -r ${ours?.rate ?? '-'}`);
   console.log(`baseline:  ${b.toFixed(0)} registrations/s, sipp UAS doing the same exchange, best step -r ${base?.rate ?? '-'}`);
   console.log(`ratio strowger / sipp-uas: ${b > 0 ? (o / b).toFixed(2) : 'n/a'}`);
+  if (cpuPerReg.length > 0) {
+    const best = Math.min(...cpuPerReg);
+    console.log(`server CPU per registration (best clean step): ${best.toFixed(0)} µs -> at most ${(1e6 / best).toFixed(0)} registrations/s on one uncontended core`);
+  }
   rmSync(work, { recursive: true, force: true });
 }
 
