@@ -40,6 +40,12 @@ export interface TcpTransportOptions {
   maxConnections?: number;
   /** Cap on inbound connections from one IP address (security.md G17). Default 256. */
   maxConnectionsPerIp?: number;
+  /**
+   * Unsent output per connection above which we stop reading from it until it drains (default
+   * 64 KiB). A peer that pipelines requests but never reads the responses would otherwise make us
+   * queue them in memory without bound.
+   */
+  maxWriteBufferBytes?: number;
 }
 
 const CRLF = Buffer.from('\r\n');
@@ -61,6 +67,8 @@ interface Connection {
   messagesIn: number;
   connected: boolean;
   closed: boolean;
+  /** Reading paused until the socket drains (backpressure). */
+  readPaused: boolean;
   timer?: TimerHandle;
   /** Error callbacks of writes issued before the connection was established. */
   pendingErrors: Array<(err: Error) => void>;
@@ -83,6 +91,7 @@ export class TcpTransport implements Transport {
   private readonly messageTimeoutMs: number;
   private readonly maxConnections: number;
   private readonly maxPerIp: number;
+  private readonly maxWriteBuffer: number;
   /** Inbound connections per remote IP. */
   private readonly perIp = new Map<string, number>();
 
@@ -94,6 +103,7 @@ export class TcpTransport implements Transport {
     this.messageTimeoutMs = opts.messageTimeoutMs ?? 32_000;
     this.maxConnections = opts.maxConnections ?? 4096;
     this.maxPerIp = opts.maxConnectionsPerIp ?? 256;
+    this.maxWriteBuffer = opts.maxWriteBufferBytes ?? 64 * 1024;
   }
 
   static async listen(opts: TcpTransportOptions): Promise<TcpTransport> {
@@ -174,6 +184,7 @@ export class TcpTransport implements Transport {
       messagesIn: 0,
       connected: false,
       closed: false,
+      readPaused: false,
       pendingErrors: [],
     };
     this.byId.set(id, conn);
@@ -328,6 +339,17 @@ export class TcpTransport implements Transport {
         onError?.(err);
       }
     });
+    // Backpressure: stop reading (so the peer's requests wait in the kernel and TCP flow control
+    // slows it down) until what we owe it has drained.
+    if (!conn.readPaused && conn.socket.writableLength > this.maxWriteBuffer) {
+      conn.readPaused = true;
+      this.counters.readsPaused++;
+      conn.socket.pause();
+      conn.socket.once('drain', () => {
+        conn.readPaused = false;
+        if (!conn.closed) conn.socket.resume();
+      });
+    }
   }
 
   private failPending(conn: Connection, err: Error): void {

@@ -62,6 +62,8 @@ export interface TransportCounters {
   /** Inbound connections closed at once: over the total or per-IP cap. */
   connectionsRefused: number;
   idleTimeouts: number;
+  /** Streams: times reading from a connection was paused because its unsent output passed the cap (a peer that does not read). */
+  readsPaused: number;
 }
 
 export function newTransportCounters(): TransportCounters {
@@ -78,6 +80,7 @@ export function newTransportCounters(): TransportCounters {
     connectionsClosed: 0,
     connectionsRefused: 0,
     idleTimeouts: 0,
+    readsPaused: 0,
   };
 }
 
