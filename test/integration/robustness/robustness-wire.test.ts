@@ -6,7 +6,8 @@
  * collide with other tests:
  *   1. fuzz-runner.ts        seeded mutations over UDP and TCP against the real startServer()
  *   2. flood-runner.ts       20k unique OPTIONS/REGISTERs, blast and windowed, legit UAC alongside
- *   3. tcp-abuse-runner.ts   1000 idle/slowloris/slow-body/ping-only/quiet connections from one IP
+ *   3. tcp-abuse-runner.ts   1000 idle/slowloris/slow-body/ping-only/quiet connections from one IP,
+ *                            then one connection pipelining 30k requests without reading
  *   4. rtp-garbage-runner.ts garbage from latched peers and a stranger into live media sessions
  * The fuzz and RTP seeds are random per run and printed; replay with ROBUST_SEED=<seed>.
  */
@@ -138,16 +139,17 @@ describe('2. flood of valid requests (G6 scaled: 20k, T1 = 50 ms)', () => {
   });
 });
 
+let tcpAbuse: RunnerOutput<TcpAbuseResult>;
+
 describe('3. TCP abuse (G17): 1000 connections from 127.0.0.66', () => {
-  let run: RunnerOutput<TcpAbuseResult>;
   let r: TcpAbuseResult;
   beforeAll(async () => {
-    run = await runInNetns<TcpAbuseResult>('tcp-abuse-runner.ts', {}, 60_000);
-    r = run.result!;
+    tcpAbuse = await runInNetns<TcpAbuseResult>('tcp-abuse-runner.ts', {}, 60_000);
+    r = tcpAbuse.result!;
   }, 70_000);
 
   it('ran clean; every attempt connected at the TCP level', () => {
-    expectCleanRun('tcp-abuse', run);
+    expectCleanRun('tcp-abuse', tcpAbuse);
     expect(r.abuser.connected).toBe(r.limits.attempts);
   });
 
@@ -182,6 +184,29 @@ describe('3. TCP abuse (G17): 1000 connections from 127.0.0.66', () => {
     expect(r.legit.after.ok).toBe(true);
     expect(r.fd.peak).toBeGreaterThan(r.fd.before + r.limits.perIpCap / 2);
     expect(r.fd.after).toBe(r.fd.before);
+  });
+});
+
+describe('3b. TCP backpressure: one peer pipelines 30k OPTIONS and never reads a response', () => {
+  let r: TcpAbuseResult['pipeline'];
+  let fdBefore: number;
+  beforeAll(() => {
+    r = tcpAbuse.result!.pipeline;
+    fdBefore = tcpAbuse.result!.fd.before;
+    console.log(`[robustness] pipeliner: ${r.requestsRead}/${r.sent} requests read, heap +${r.heapGrowthMb.toFixed(1)} MB, event loop max ${r.eventLoopMaxMs} ms`);
+  });
+
+  it('the server stops reading from it instead of queueing answers: heap stays bounded (was +111 MB before the fix)', () => {
+    expect(r.sent).toBe(30_000);
+    expect(r.readsPaused).toBeGreaterThanOrEqual(1);
+    expect(r.requestsRead).toBeLessThan(r.sent);
+    expect(r.heapGrowthMb).toBeLessThan(20);
+  });
+
+  it('others are still served, the connection is closed by the timeouts, fds return to baseline', () => {
+    expect(r.legit.ok).toBe(true);
+    expect(r.closed).toBe(true);
+    expect(r.fdAfter).toBe(fdBefore);
   });
 });
 

@@ -4,8 +4,11 @@
 //   idle      connect and send nothing
 //   slowloris a request line, then one header byte every DRIP_MS, never ending the header section
 //   slowbody  a complete header section with Content-Length: 10000, then one body byte every DRIP_MS
+// Plus, when PIPELINE_N > 0, one connection from PIPELINE_SOURCE that writes PIPELINE_N OPTIONS in
+// one go and never reads a response (the server must stop reading instead of queueing answers).
 // Every socket is destroyed at DEADLINE_MS at the latest. Prints one line:
-//   ABUSE_RESULT {"attempts","connected","errors","closedByServer":{kind:[ms...]},"openAtDeadline":{kind:n}}
+//   ABUSE_RESULT {"attempts","connected","errors","closedByServer":{kind:[ms...]},"openAtDeadline":{kind:n},
+//                 "pipeline":{"sent","closedByServerMs"}}
 // where ms is the time from connect to the server's close (refused connections close at once).
 import { createConnection } from 'node:net';
 
@@ -17,11 +20,15 @@ const attempts = Number(env.ATTEMPTS ?? 1000);
 const dripMs = Number(env.DRIP_MS ?? 200);
 const deadlineMs = Number(env.DEADLINE_MS ?? 5000);
 const kinds = ['idle', 'slowloris', 'slowbody', 'pinger', 'quiet'];
+const pipelineN = Number(env.PIPELINE_N ?? 0);
+const pipelineSource = env.PIPELINE_SOURCE ?? '127.0.0.67';
 
 const started = Date.now();
 const result = { attempts, connected: 0, errors: 0, closedByServer: Object.fromEntries(kinds.map((k) => [k, []])), openAtDeadline: Object.fromEntries(kinds.map((k) => [k, 0])) };
 const open = new Set();
 let settled = 0;
+const expected = attempts + (pipelineN > 0 ? 1 : 0);
+result.pipeline = { sent: 0, closedByServerMs: null };
 
 function one(i) {
   const kind = kinds[i % kinds.length];
@@ -36,7 +43,7 @@ function one(i) {
     if (byServer && conn.connectedAt) result.closedByServer[kind].push(Date.now() - conn.connectedAt);
     sock.destroy();
     settled++;
-    if (settled === attempts) report();
+    if (settled === expected) report();
   };
   sock.on('connect', () => {
     result.connected++;
@@ -79,7 +86,7 @@ function report() {
 
 const deadline = setTimeout(() => {
   for (const c of [...open]) {
-    result.openAtDeadline[c.kind]++;
+    result.openAtDeadline[c.kind] = (result.openAtDeadline[c.kind] ?? 0) + 1;
     c.done = true;
     clearInterval(c.drip);
     c.sock.destroy();
@@ -87,4 +94,36 @@ const deadline = setTimeout(() => {
   report();
 }, deadlineMs);
 
+function pipeliner() {
+  const lines = [];
+  for (let i = 0; i < pipelineN; i++) {
+    lines.push(
+      `OPTIONS sip:pipe@${target} SIP/2.0\r\nVia: SIP/2.0/TCP ${pipelineSource}:5060;branch=z9hG4bKpipe${i}\r\n` +
+        `From: <sip:p@${pipelineSource}>;tag=1\r\nTo: <sip:pipe@${target}>\r\nCall-ID: pipe${i}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`,
+    );
+  }
+  const payload = Buffer.from(lines.join(''));
+  const sock = createConnection({ host: target, port, localAddress: pipelineSource });
+  const conn = { sock, kind: 'pipeline', connectedAt: 0, drip: undefined, done: false };
+  open.add(conn);
+  sock.pause(); // never read: the responses pile up on the server's side
+  sock.on('connect', () => {
+    conn.connectedAt = Date.now();
+    result.pipeline.sent = pipelineN;
+    sock.write(payload);
+  });
+  const finish = () => {
+    if (conn.done) return;
+    conn.done = true;
+    open.delete(conn);
+    if (conn.connectedAt) result.pipeline.closedByServerMs = Date.now() - conn.connectedAt;
+    sock.destroy();
+    settled++;
+    if (settled === expected) report();
+  };
+  sock.on('error', finish);
+  sock.on('close', finish);
+}
+
+if (pipelineN > 0) pipeliner();
 for (let i = 0; i < attempts; i++) one(i);
