@@ -22,10 +22,18 @@ interface HeaderParser {
   slot: number;
   /** List headers concatenate the values of every line; others read the first line. */
   list: boolean;
-  parse: (v: string) => unknown;
+  /** Parses a value: the whole string, or the range s[from, end) of a message's header text. */
+  parse: (s: string, from: number, end: number) => unknown;
 }
 
-const TABLE: Array<[key: string, list: boolean, parse: (v: string) => unknown]> = [
+type RangeParser = (s: string, from: number, end: number) => unknown;
+
+/** A string-only parser used on a range: cut the range out first (cold headers only). */
+function onSlice(parse: (v: string) => unknown): RangeParser {
+  return (s, from, end) => parse(from === 0 && end === s.length ? s : s.slice(from, end));
+}
+
+const TABLE: Array<[key: string, list: boolean, parse: RangeParser]> = [
   ['via', true, parseVia],
   ['contact', true, parseNameAddrList],
   ['route', true, parseNameAddrList],
@@ -36,11 +44,11 @@ const TABLE: Array<[key: string, list: boolean, parse: (v: string) => unknown]> 
   ['refer-to', false, parseNameAddr],
   ['referred-by', false, parseNameAddr],
   ['cseq', false, parseCSeq],
-  ['call-id', false, parseCallId],
-  ['max-forwards', false, parseMaxForwards],
-  ['expires', false, parseDeltaSeconds],
-  ['min-expires', false, parseDeltaSeconds],
-  ['content-type', false, parseMediaType],
+  ['call-id', false, onSlice(parseCallId)],
+  ['max-forwards', false, onSlice(parseMaxForwards)],
+  ['expires', false, onSlice(parseDeltaSeconds)],
+  ['min-expires', false, onSlice(parseDeltaSeconds)],
+  ['content-type', false, onSlice(parseMediaType)],
 ];
 
 /** The table of header parsers, keyed by lower-case long name (see headerKey). */
@@ -49,8 +57,9 @@ export const HEADER_PARSERS: ReadonlyMap<string, HeaderParser> = new Map(
 );
 
 const MISSING = Symbol('missing');
-const TOP_VIA_SLOT = TABLE.length;
-if (TOP_VIA_SLOT >= MEMO_SLOTS) throw new Error('accessors: raise MEMO_SLOTS in headers.ts');
+/** Memo slot for the first Via line's values (getTopVia, and getVias when there is one line). */
+const FIRST_VIA_LINE_SLOT = TABLE.length;
+if (FIRST_VIA_LINE_SLOT >= MEMO_SLOTS) throw new Error('accessors: raise MEMO_SLOTS in headers.ts');
 
 function parser(key: string): HeaderParser {
   return HEADER_PARSERS.get(key)!;
@@ -66,32 +75,65 @@ const P_MAX_FORWARDS = parser('max-forwards');
 const P_EXPIRES = parser('expires');
 const P_CONTENT_TYPE = parser('content-type');
 
+/*
+ * Line i of a Headers is parsed in place when it is still a range of the parsed message's text
+ * (h.spanSource(i) !== undefined), otherwise from its string value. The hot accessors spell this
+ * out (rather than sharing a helper that takes the parse function) so each call site of a parse
+ * function stays monomorphic and inlinable.
+ */
+
 function parseWith(msg: SipMessage, key: string, p: HeaderParser): unknown {
   const h = msg.headers;
-  const memo = h instanceof Headers ? h : undefined;
-  if (memo !== undefined) {
-    const cached = memo.memoGet(p.slot);
-    if (cached !== undefined) return cached === MISSING ? undefined : cached;
+  if (!(h instanceof Headers)) {
+    let result: unknown;
+    if (p.list) {
+      const lines = h.getAll(key);
+      result = lines.length === 0 ? [] : concatLines(lines.length, (k) => p.parse(lines[k]!, 0, lines[k]!.length));
+    } else {
+      const v = h.get(key);
+      result = v === undefined ? undefined : p.parse(v, 0, v.length);
+    }
+    return result;
   }
+  const cached = h.memoGet(p.slot);
+  if (cached !== undefined) return cached === MISSING ? undefined : cached;
   let result: unknown;
   if (p.list) {
-    const lines = memo !== undefined ? memo.getAllByKey(key) : h.getAll(key);
     let all: unknown[] | undefined = [];
-    for (let i = 0; i < lines.length; i++) {
-      const part = p.parse(lines[i]!) as unknown[] | undefined;
+    for (let i = h.indexOfKey(key, 0); i >= 0; i = h.indexOfKey(key, i + 1)) {
+      const part = parseLine(h, i, p.parse) as unknown[] | undefined;
       if (part === undefined) {
         all = undefined;
         break;
       }
-      for (let j = 0; j < part.length; j++) all.push(part[j]);
+      if (all.length === 0) all = part;
+      else for (let j = 0; j < part.length; j++) all.push(part[j]);
     }
     result = all;
   } else {
-    const v = memo !== undefined ? memo.getByKey(key) : h.get(key);
-    result = v === undefined ? undefined : p.parse(v);
+    const i = h.indexOfKey(key, 0);
+    result = i < 0 ? undefined : parseLine(h, i, p.parse);
   }
-  if (memo !== undefined) memo.memoSet(p.slot, result === undefined ? MISSING : result);
+  h.memoSet(p.slot, result === undefined ? MISSING : result);
   return result;
+}
+
+function parseLine(h: Headers, i: number, parse: RangeParser): unknown {
+  const src = h.spanSource(i);
+  if (src !== undefined) return parse(src, h.spanStart(i), h.spanEnd(i));
+  const v = h.valueAt(i);
+  return parse(v, 0, v.length);
+}
+
+/** Values of n lines, in order, or undefined if any line is malformed. */
+function concatLines(n: number, parseLineK: (k: number) => unknown): unknown[] | undefined {
+  const all: unknown[] = [];
+  for (let k = 0; k < n; k++) {
+    const part = parseLineK(k) as unknown[] | undefined;
+    if (part === undefined) return undefined;
+    for (let j = 0; j < part.length; j++) all.push(part[j]);
+  }
+  return all;
 }
 
 /**
@@ -105,8 +147,33 @@ export function getParsedHeader<T>(msg: SipMessage, name: string): T | undefined
   return parseWith(msg, key, p) as T | undefined;
 }
 
+/** The values of the first Via line (memoised), or undefined when absent or malformed. */
+function firstViaLine(h: Headers): Via[] | undefined {
+  const cached = h.memoGet(FIRST_VIA_LINE_SLOT);
+  if (cached !== undefined) return cached === MISSING ? undefined : (cached as Via[]);
+  const i = h.indexOfKey('via', 0);
+  let vias: Via[] | undefined;
+  if (i >= 0) {
+    const src = h.spanSource(i);
+    if (src !== undefined) {
+      vias = parseVia(src, h.spanStart(i), h.spanEnd(i));
+    } else {
+      const v = h.valueAt(i);
+      vias = parseVia(v, 0, v.length);
+    }
+  }
+  h.memoSet(FIRST_VIA_LINE_SLOT, vias ?? MISSING);
+  return vias;
+}
+
 /** Every Via value, top first, across all Via lines ([] if absent or any is malformed). */
 export function getVias(msg: SipMessage): Via[] {
+  const h = msg.headers;
+  if (h instanceof Headers) {
+    const first = h.indexOfKey('via', 0);
+    // One Via line (the usual case): its values are the whole list, shared with getTopVia.
+    if (first >= 0 && h.indexOfKey('via', first + 1) < 0) return firstViaLine(h) ?? [];
+  }
   return (parseWith(msg, 'via', P_VIA) as Via[] | undefined) ?? [];
 }
 
@@ -117,12 +184,7 @@ export function getTopVia(msg: SipMessage): Via | undefined {
     const first = h.get('via');
     return first === undefined ? undefined : parseVia(first)?.[0];
   }
-  const cached = h.memoGet(TOP_VIA_SLOT);
-  if (cached !== undefined) return cached === MISSING ? undefined : (cached as Via);
-  const first = h.getByKey('via');
-  const top = first === undefined ? undefined : parseVia(first)?.[0];
-  h.memoSet(TOP_VIA_SLOT, top ?? MISSING);
-  return top;
+  return firstViaLine(h)?.[0];
 }
 
 /** Branch of the top Via (RFC 3261 §17.2.3 transaction matching). */
@@ -140,10 +202,6 @@ export function getCallId(msg: SipMessage): string | undefined {
   return h instanceof Headers ? h.getByKey('call-id') : h.get('call-id');
 }
 
-/*
- * The hot single-valued accessors are spelled out (not routed through parseWith) so each call
- * site of a parse function stays monomorphic and inlinable.
- */
 export function getCSeq(msg: SipMessage): CSeq | undefined {
   const h = msg.headers;
   if (!(h instanceof Headers)) {
@@ -152,9 +210,37 @@ export function getCSeq(msg: SipMessage): CSeq | undefined {
   }
   const cached = h.memoGet(P_CSEQ.slot);
   if (cached !== undefined) return cached === MISSING ? undefined : (cached as CSeq);
-  const v = h.getByKey('cseq');
-  const r = v === undefined ? undefined : parseCSeq(v);
+  const i = h.indexOfKey('cseq', 0);
+  let r: CSeq | undefined;
+  if (i >= 0) {
+    const src = h.spanSource(i);
+    if (src !== undefined) {
+      r = parseCSeq(src, h.spanStart(i), h.spanEnd(i));
+    } else {
+      const v = h.valueAt(i);
+      r = parseCSeq(v, 0, v.length);
+    }
+  }
   h.memoSet(P_CSEQ.slot, r ?? MISSING);
+  return r;
+}
+
+/** First line of a single name-addr header (From, To), parsed in place when possible. */
+function nameAddrLine(h: Headers, key: string, slot: number): NameAddr | undefined {
+  const cached = h.memoGet(slot);
+  if (cached !== undefined) return cached === MISSING ? undefined : (cached as NameAddr);
+  const i = h.indexOfKey(key, 0);
+  let r: NameAddr | undefined;
+  if (i >= 0) {
+    const src = h.spanSource(i);
+    if (src !== undefined) {
+      r = parseNameAddr(src, h.spanStart(i), h.spanEnd(i));
+    } else {
+      const v = h.valueAt(i);
+      r = parseNameAddr(v, 0, v.length);
+    }
+  }
+  h.memoSet(slot, r ?? MISSING);
   return r;
 }
 
@@ -164,12 +250,7 @@ export function getFrom(msg: SipMessage): NameAddr | undefined {
     const v = h.get('from');
     return v === undefined ? undefined : parseNameAddr(v);
   }
-  const cached = h.memoGet(P_FROM.slot);
-  if (cached !== undefined) return cached === MISSING ? undefined : (cached as NameAddr);
-  const v = h.getByKey('from');
-  const r = v === undefined ? undefined : parseNameAddr(v);
-  h.memoSet(P_FROM.slot, r ?? MISSING);
-  return r;
+  return nameAddrLine(h, 'from', P_FROM.slot);
 }
 
 export function getTo(msg: SipMessage): NameAddr | undefined {
@@ -178,12 +259,7 @@ export function getTo(msg: SipMessage): NameAddr | undefined {
     const v = h.get('to');
     return v === undefined ? undefined : parseNameAddr(v);
   }
-  const cached = h.memoGet(P_TO.slot);
-  if (cached !== undefined) return cached === MISSING ? undefined : (cached as NameAddr);
-  const v = h.getByKey('to');
-  const r = v === undefined ? undefined : parseNameAddr(v);
-  h.memoSet(P_TO.slot, r ?? MISSING);
-  return r;
+  return nameAddrLine(h, 'to', P_TO.slot);
 }
 
 function tagOf(n: NameAddr | undefined): string | undefined {

@@ -3,6 +3,11 @@
  *
  * Every scanner in this folder walks strings index by index and asks `is(code, CLASS)`; there is
  * no regular expression anywhere on the parse path (architecture.md habit 1).
+ *
+ * Scanners take an explicit `end` (default: the string's length) because header values are
+ * parsed in place, as ranges of the message's flat header text (headers.ts, accessors.ts):
+ * cutting each value out first would cost a copy and make every charCodeAt slower (a sliced
+ * string is read through its parent).
  */
 
 export const TOKEN = 1; //       alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
@@ -21,8 +26,12 @@ export const SCHEME = 4096; //   ALPHA / DIGIT / "+" / "-" / "."
 export const TEL = 8192; //      tel number chars we accept unescaped (RFC 3966 par minus ";" "?")
 export const TOKEN_LWS = 16384; // token chars + SP + HTAB (an unquoted display-name)
 export const ADDR_SPEC_END = 32768; // ";" "," SP HTAB: where an addr-spec without <> ends
+export const USERINFO = 65536; //  USER / "%" / ":": what may stand before the "@" of a sip URI
+/** Letter-case bits (scanCased). */
+const UPPER = 1 << 17;
+const LOWER = 1 << 18;
 
-const TABLE = new Uint16Array(128);
+const TABLE = new Int32Array(128);
 
 function add(chars: string, flag: number): void {
   for (let i = 0; i < chars.length; i++) TABLE[chars.charCodeAt(i)]! |= flag;
@@ -49,6 +58,9 @@ add(ALNUM + '+-.', SCHEME);
 add(ALNUM + MARK + '&=+$,/:@[]#', TEL);
 add(ALNUM + "-.!%*_+`'~" + ' \t', TOKEN_LWS);
 add(';, \t', ADDR_SPEC_END);
+add(ALNUM + MARK + '&=+$,;?/%:', USERINFO);
+add('ABCDEFGHIJKLMNOPQRSTUVWXYZ', UPPER);
+add('abcdefghijklmnopqrstuvwxyz', LOWER);
 
 /** True when the UTF-16 code unit `c` is ASCII and in class `flag`. */
 export function is(c: number, flag: number): boolean {
@@ -59,15 +71,19 @@ export function isWsp(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
 
-/** Index of the first char at or after `i` that is not SP/HTAB. */
-export function skipWsp(s: string, i: number): number {
-  while (i < s.length && isWsp(s.charCodeAt(i))) i++;
+/** Index of the first char at or after `i` (before `end`) that is not SP/HTAB. */
+export function skipWsp(s: string, i: number, end = s.length): number {
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09) break;
+    i++;
+  }
   return i;
 }
 
-/** Index after the run of chars of class `flag` starting at `i`. */
-export function scan(s: string, i: number, flag: number): number {
-  while (i < s.length) {
+/** Index after the run of chars of class `flag` starting at `i` (at most `end`). */
+export function scan(s: string, i: number, flag: number, end = s.length): number {
+  while (i < end) {
     const c = s.charCodeAt(i);
     if (c >= 128 || (TABLE[c]! & flag) === 0) break;
     i++;
@@ -76,17 +92,23 @@ export function scan(s: string, i: number, flag: number): number {
 }
 
 /**
- * Index of the first char at or after `i` that IS in class `flag` (non-ASCII never is).
+ * Index of the first char at or after `i` that IS in class `flag` (non-ASCII never is), or `end`.
  * Hot loops live in this module: with tsx/vite an imported function called per char goes
  * through a module getter, which costs ~20x a local call.
  */
-export function scanUntil(s: string, i: number, flag: number): number {
-  while (i < s.length) {
+export function scanUntil(s: string, i: number, flag: number, end = s.length): number {
+  while (i < end) {
     const c = s.charCodeAt(i);
     if (c < 128 && (TABLE[c]! & flag) !== 0) break;
     i++;
   }
   return i;
+}
+
+/** Index of the first `c` in s[from, end), or -1. A bounded indexOf: never reads past `end`. */
+export function indexOfIn(s: string, c: number, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (s.charCodeAt(i) === c) return i;
+  return -1;
 }
 
 /** ASCII case-insensitive equality without allocating (toLowerCase costs ~100 ns). */
@@ -111,16 +133,17 @@ let lastCase = 0;
  * normalise case only when needed: String.prototype.toLowerCase/toUpperCase cost ~50-100 ns
  * even when nothing changes, several times a whole short scan.
  */
-export function scanCased(s: string, i: number, flag: number): number {
+export function scanCased(s: string, i: number, flag: number, end = s.length): number {
   let cs = 0;
-  while (i < s.length) {
+  while (i < end) {
     const c = s.charCodeAt(i);
-    if (c >= 128 || (TABLE[c]! & flag) === 0) break;
-    if (c >= 65 && c <= 90) cs |= 1;
-    else if (c >= 97 && c <= 122) cs |= 2;
+    if (c >= 128) break;
+    const t = TABLE[c]!;
+    if ((t & flag) === 0) break;
+    cs |= t;
     i++;
   }
-  lastCase = cs;
+  lastCase = ((cs & UPPER) !== 0 ? 1 : 0) | ((cs & LOWER) !== 0 ? 2 : 0);
   return i;
 }
 
@@ -128,9 +151,49 @@ export function lastScanCase(): number {
   return lastCase;
 }
 
+/** Where the last scanUserinfo call saw its first ":" (-1: none) and whether it saw a "%". */
+let userinfoColon = -1;
+let userinfoEscaped = false;
+
+/**
+ * The "@" that ends a sip URI's userinfo (RFC 3261 §25.1 `userinfo = user [":" password] "@"`),
+ * or -1 when s[i, end) does not start with one: the scan stops at the first char that cannot be
+ * in a userinfo. Records the first ":" (lastUserinfoColon) and whether a "%" was seen
+ * (lastUserinfoEscaped), so the caller cuts user and password without scanning them again.
+ */
+export function scanUserinfo(s: string, i: number, end: number): number {
+  let colon = -1;
+  let escaped = false;
+  let at = -1;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x40) {
+      at = i;
+      break;
+    }
+    if (c >= 128 || (TABLE[c]! & USERINFO) === 0) break;
+    if (c === 0x3a) {
+      if (colon < 0) colon = i;
+    } else if (c === 0x25) {
+      escaped = true;
+    }
+  }
+  userinfoColon = colon;
+  userinfoEscaped = escaped;
+  return at;
+}
+
+export function lastUserinfoColon(): number {
+  return userinfoColon;
+}
+
+export function lastUserinfoEscaped(): boolean {
+  return userinfoEscaped;
+}
+
 /** True when every char of s[from, to) is in class `flag`. */
 export function allIn(s: string, flag: number, from = 0, to = s.length): boolean {
-  return scan(s, from, flag) >= to;
+  return scan(s, from, flag, to) >= to;
 }
 
 export function isToken(s: string): boolean {
@@ -228,13 +291,13 @@ export function parseUnsigned(s: string, max: number): number | undefined {
  * closing quote, or -1 if unterminated or holding a raw control char (quoted-pair may escape any
  * char except CR and LF).
  */
-export function scanQuoted(s: string, i: number): number {
+export function scanQuoted(s: string, i: number, end = s.length): number {
   i++;
-  while (i < s.length) {
+  while (i < end) {
     const c = s.charCodeAt(i);
     if (c === 0x22) return i + 1;
     if (c === 0x5c) {
-      if (i + 1 >= s.length) return -1;
+      if (i + 1 >= end) return -1;
       const n = s.charCodeAt(i + 1);
       if (n === 0x0d || n === 0x0a) return -1;
       i += 2;

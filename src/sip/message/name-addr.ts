@@ -12,41 +12,46 @@
  * LAQUOT/RAQUOT allow no whitespace inside the brackets (RFC 4475 badaspec).
  */
 import type { NameAddr } from './types';
-import { ADDR_SPEC_END, TOKEN_LWS, quote, scan, scanQuoted, scanUntil, skipWsp, unquote } from './chars';
+import { ADDR_SPEC_END, TOKEN_LWS, indexOfIn, quote, scan, scanQuoted, scanUntil, skipWsp, unquote } from './chars';
 import { cloneParams, formatParams, scanGenericParams } from './params';
 import { cloneUri, formatUri, parseUri } from './uri';
 
 const COMMA = 0x2c;
 
+/** Where the last parseNameAddrAt stopped (end, or a "," when in a list). */
+let stoppedAt = 0;
+
 /**
- * Parse one name-addr starting at s[i]. Returns the NameAddr and the index where parsing stopped
- * (end of string, or a "," when `inList`), or undefined if malformed.
+ * Parse one name-addr starting at s[i], not past `end`. Returns the NameAddr (the index where
+ * parsing stopped, `end` or a "," when `inList`, is left in stoppedAt), or undefined if malformed.
  */
-function parseNameAddrAt(s: string, i: number, inList: boolean): { value: NameAddr; next: number } | undefined {
-  i = skipWsp(s, i);
-  if (i >= s.length) return undefined;
+function parseNameAddrAt(s: string, i: number, end: number, inList: boolean): NameAddr | undefined {
+  i = skipWsp(s, i, end);
+  if (i >= end) return undefined;
   let displayName: string | undefined;
   let c = s.charCodeAt(i);
-  let uriText: string;
+  let uriFrom: number;
+  let uriEnd: number;
   let p: number;
   if (c === 0x2a /* * */) {
-    const j = skipWsp(s, i + 1);
-    if (j === s.length || (inList && s.charCodeAt(j) === COMMA)) {
-      return { value: { uri: { scheme: '', host: '', params: [], headers: [] }, params: [], wildcard: true }, next: j };
+    const j = skipWsp(s, i + 1, end);
+    if (j === end || (inList && s.charCodeAt(j) === COMMA)) {
+      stoppedAt = j;
+      return { uri: { scheme: '', host: '', params: [], headers: [] }, params: [], wildcard: true };
     }
     // fall through: `*` could start a display-name token (`*foo <sip:...>`)
   }
   if (c === 0x22 /* " */) {
-    const end = scanQuoted(s, i);
-    if (end < 0) return undefined;
-    displayName = unquote(s, i, end);
-    i = skipWsp(s, end);
-    c = i < s.length ? s.charCodeAt(i) : -1;
+    const close = scanQuoted(s, i, end);
+    if (close < 0) return undefined;
+    displayName = unquote(s, i, close);
+    i = skipWsp(s, close, end);
+    c = i < end ? s.charCodeAt(i) : -1;
     if (c !== 0x3c /* < */) return undefined;
   } else if (c !== 0x3c) {
     // Either `*(token LWS) <` (unquoted display name) or an addr-spec.
-    const j = scan(s, i, TOKEN_LWS);
-    if (j < s.length && s.charCodeAt(j) === 0x3c) {
+    const j = scan(s, i, TOKEN_LWS, end);
+    if (j < end && s.charCodeAt(j) === 0x3c) {
       const dn = s.slice(i, j).trim();
       if (dn.length > 0) displayName = dn;
       i = j;
@@ -54,47 +59,51 @@ function parseNameAddrAt(s: string, i: number, inList: boolean): { value: NameAd
     }
   }
   if (c === 0x3c) {
+    // Native search: it may look past `end` only when this element has no ">", and then the
+    // parse fails, so it happens at most once per call (linear).
     const close = s.indexOf('>', i + 1);
-    if (close < 0) return undefined;
-    uriText = s.slice(i + 1, close);
+    if (close < 0 || close >= end) return undefined;
+    uriFrom = i + 1;
+    uriEnd = close;
     p = close + 1;
   } else {
-    const j = scanUntil(s, i, ADDR_SPEC_END);
-    uriText = s.slice(i, j);
-    if (uriText.indexOf('?') >= 0) return undefined;
-    p = j;
+    uriFrom = i;
+    uriEnd = scanUntil(s, i, ADDR_SPEC_END, end);
+    if (indexOfIn(s, 0x3f /* ? */, uriFrom, uriEnd) >= 0) return undefined;
+    p = uriEnd;
   }
-  const uri = parseUri(uriText);
+  const uri = parseUri(s, uriFrom, uriEnd);
   if (!uri) return undefined;
   const params: NameAddr['params'] = [];
-  p = scanGenericParams(s, p, params);
+  p = scanGenericParams(s, p, params, end);
   if (p < 0) return undefined;
-  p = skipWsp(s, p);
-  if (p < s.length && !(inList && s.charCodeAt(p) === COMMA)) return undefined;
+  p = skipWsp(s, p, end);
+  if (p < end && !(inList && s.charCodeAt(p) === COMMA)) return undefined;
+  stoppedAt = p;
   const value: NameAddr = { uri, params };
   if (displayName !== undefined) value.displayName = displayName;
-  return { value, next: p };
+  return value;
 }
 
-/** Parse a header value holding exactly one name-addr / addr-spec. */
-export function parseNameAddr(s: string): NameAddr | undefined {
-  const r = parseNameAddrAt(s, 0, false);
-  return r?.value;
+/** Parse a header value holding exactly one name-addr / addr-spec: s, or the range s[from, end). */
+export function parseNameAddr(s: string, from = 0, end = s.length): NameAddr | undefined {
+  return parseNameAddrAt(s, from, end, false);
 }
 
 /**
- * Parse a comma-separated list (Contact, Route, Record-Route ...). Commas inside quotes or <> do
- * not split. An empty element (`a,,b`, trailing `,`) makes the list invalid.
+ * Parse a comma-separated list (Contact, Route, Record-Route ...): s, or the range s[from, end).
+ * Commas inside quotes or <> do not split. An empty element (`a,,b`, trailing `,`) makes the
+ * list invalid.
  */
-export function parseNameAddrList(s: string): NameAddr[] | undefined {
+export function parseNameAddrList(s: string, from = 0, end = s.length): NameAddr[] | undefined {
   const out: NameAddr[] = [];
-  let i = 0;
+  let i = from;
   for (;;) {
-    const r = parseNameAddrAt(s, i, true);
+    const r = parseNameAddrAt(s, i, end, true);
     if (!r) return undefined;
-    out.push(r.value);
-    if (r.next >= s.length) return out;
-    i = r.next + 1; // skip the comma
+    out.push(r);
+    if (stoppedAt >= end) return out;
+    i = stoppedAt + 1; // skip the comma
   }
 }
 

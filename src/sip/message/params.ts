@@ -53,31 +53,31 @@ export function formatParams(params: Params): string {
 }
 
 /**
- * Scan `*( SEMI generic-param )` starting at s[i] (RFC 3261 §25.1):
+ * Scan `*( SEMI generic-param )` starting at s[i] (RFC 3261 §25.1), not past `end`:
  *   generic-param = token [ EQUAL gen-value ];  gen-value = token / host / quoted-string
  * with LWS allowed around ";" and "=" (header folding has already become a single SP).
  * Stops before the first char that cannot continue the list (end, ",", ...). Returns the index
  * of that char, or -1 on a malformed parameter (empty name `;;`, `name=` with no value, an
  * unterminated quoted string).
  */
-export function scanGenericParams(s: string, i: number, out: Params): number {
+export function scanGenericParams(s: string, i: number, out: Params, end = s.length): number {
   for (;;) {
-    const j = skipWsp(s, i);
-    if (j >= s.length || s.charCodeAt(j) !== 0x3b /* ; */) return i;
-    const nameStart = skipWsp(s, j + 1);
-    const nameEnd = scan(s, nameStart, TOKEN);
+    const j = skipWsp(s, i, end);
+    if (j >= end || s.charCodeAt(j) !== 0x3b /* ; */) return i;
+    const nameStart = skipWsp(s, j + 1, end);
+    const nameEnd = scan(s, nameStart, TOKEN, end);
     if (nameEnd === nameStart) return -1;
     const name = s.slice(nameStart, nameEnd);
-    const k = skipWsp(s, nameEnd);
-    if (k < s.length && s.charCodeAt(k) === 0x3d /* = */) {
-      const vStart = skipWsp(s, k + 1);
+    const k = skipWsp(s, nameEnd, end);
+    if (k < end && s.charCodeAt(k) === 0x3d /* = */) {
+      const vStart = skipWsp(s, k + 1, end);
       let vEnd: number;
-      if (vStart < s.length && s.charCodeAt(vStart) === 0x22) {
-        vEnd = scanQuoted(s, vStart);
+      if (vStart < end && s.charCodeAt(vStart) === 0x22) {
+        vEnd = scanQuoted(s, vStart, end);
         if (vEnd < 0) return -1;
       } else {
         // gen-value: token, or host (IPv6 `received=[2001:db8::1]` or unbracketed, RFC 5118 §4.5)
-        vEnd = scan(s, vStart, GENVALUE);
+        vEnd = scan(s, vStart, GENVALUE, end);
         if (vEnd === vStart) return -1;
       }
       out.push([name, s.slice(vStart, vEnd)]);

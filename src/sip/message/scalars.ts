@@ -14,16 +14,16 @@ export const MAX_UINT32 = 0xffffffff;
  * `CSeq: 1*DIGIT LWS Method` (RFC 3261 §20.16). The number must fit in 32 bits unsigned; a
  * UAC must start below 2^31 (§8.1.1.5) but a received value up to 2^32-1 is legal.
  */
-export function parseCSeq(s: string): CSeq | undefined {
-  const a = skipWsp(s, 0);
-  const de = scan(s, a, DIGIT);
+export function parseCSeq(s: string, from = 0, end = s.length): CSeq | undefined {
+  const a = skipWsp(s, from, end);
+  const de = scan(s, a, DIGIT, end);
   const seq = parseDigits(s, a, de, MAX_UINT32);
   if (seq === undefined) return undefined;
-  const m = skipWsp(s, de);
+  const m = skipWsp(s, de, end);
   if (m === de) return undefined;
-  const me = scan(s, m, TOKEN);
+  const me = scan(s, m, TOKEN, end);
   if (me === m) return undefined;
-  if (skipWsp(s, me) !== s.length) return undefined;
+  if (skipWsp(s, me, end) !== end) return undefined;
   return { seq, method: s.slice(m, me) };
 }
 

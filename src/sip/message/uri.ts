@@ -15,15 +15,16 @@
 import type { SipUri } from './types';
 import {
   DIGIT, HEX, HNV, HOST, PARAM, PASSWORD, SCHEME, TEL, URIC, USER,
-  allIn, escape, is, lastScanCase, parseDigits, scan, scanCased, unescapeChecked,
+  allIn, escape, indexOfIn, is, lastScanCase, lastUserinfoColon, lastUserinfoEscaped, parseDigits, scan, scanCased,
+  scanUserinfo, unescapeChecked,
 } from './chars';
 
-function indexOfAny(s: string, from: number, a: number, b: number, c: number): number {
-  for (let i = from; i < s.length; i++) {
+function indexOfAny(s: string, from: number, end: number, a: number, b: number, c: number): number {
+  for (let i = from; i < end; i++) {
     const x = s.charCodeAt(i);
     if (x === a || x === b || x === c) return i;
   }
-  return s.length;
+  return end;
 }
 
 const SEMI = 0x3b;
@@ -32,13 +33,13 @@ const EQ = 0x3d;
 const AMP = 0x26;
 
 /** `*( ";" pname [ "=" pvalue ] )` from s[p]; appends to out; returns the index after, or -1. */
-function scanUriParams(s: string, p: number, out: Array<[string, string | null]>): number {
-  while (p < s.length && s.charCodeAt(p) === SEMI) {
-    const nameEnd = indexOfAny(s, p + 1, SEMI, EQ, QMARK);
+function scanUriParams(s: string, p: number, end: number, out: Array<[string, string | null]>): number {
+  while (p < end && s.charCodeAt(p) === SEMI) {
+    const nameEnd = indexOfAny(s, p + 1, end, SEMI, EQ, QMARK);
     const name = unescapeChecked(s, p + 1, nameEnd, PARAM);
     if (name === undefined || name.length === 0) return -1;
-    if (nameEnd < s.length && s.charCodeAt(nameEnd) === EQ) {
-      const valueEnd = indexOfAny(s, nameEnd + 1, SEMI, QMARK, SEMI);
+    if (nameEnd < end && s.charCodeAt(nameEnd) === EQ) {
+      const valueEnd = indexOfAny(s, nameEnd + 1, end, SEMI, QMARK, SEMI);
       const value = unescapeChecked(s, nameEnd + 1, valueEnd, PARAM);
       if (value === undefined || value.length === 0) return -1;
       out.push([name, value]);
@@ -52,13 +53,13 @@ function scanUriParams(s: string, p: number, out: Array<[string, string | null]>
 }
 
 /** `"?" header *( "&" header )`, header = hname "=" hvalue (hvalue may be empty). */
-function scanUriHeaders(s: string, p: number, out: Array<[string, string | null]>): number {
-  while (p < s.length) {
-    const nameEnd = indexOfAny(s, p + 1, EQ, AMP, AMP);
-    if (nameEnd >= s.length || s.charCodeAt(nameEnd) !== EQ) return -1;
+function scanUriHeaders(s: string, p: number, end: number, out: Array<[string, string | null]>): number {
+  while (p < end) {
+    const nameEnd = indexOfAny(s, p + 1, end, EQ, AMP, AMP);
+    if (nameEnd >= end || s.charCodeAt(nameEnd) !== EQ) return -1;
     const name = unescapeChecked(s, p + 1, nameEnd, HNV);
     if (name === undefined || name.length === 0) return -1;
-    const valueEnd = indexOfAny(s, nameEnd + 1, AMP, AMP, AMP);
+    const valueEnd = indexOfAny(s, nameEnd + 1, end, AMP, AMP, AMP);
     const value = unescapeChecked(s, nameEnd + 1, valueEnd, HNV);
     if (value === undefined) return -1;
     out.push([name, value]);
@@ -67,60 +68,59 @@ function scanUriHeaders(s: string, p: number, out: Array<[string, string | null]
   return p;
 }
 
-function parseSipUri(scheme: string, s: string, i: number): SipUri | undefined {
+function parseSipUri(scheme: string, s: string, i: number, end: number): SipUri | undefined {
   const uri: SipUri = { scheme, host: '', params: [], headers: [] };
   let p = i;
-  const at = s.indexOf('@', i);
+  const at = scanUserinfo(s, i, end);
   if (at >= 0) {
-    let colon = -1;
-    for (let k = i; k < at; k++) {
-      if (s.charCodeAt(k) === 0x3a) {
-        colon = k;
-        break;
-      }
-    }
+    const colon = lastUserinfoColon();
     const userEnd = colon >= 0 ? colon : at;
     if (userEnd === i) return undefined;
-    const user = unescapeChecked(s, i, userEnd, USER);
-    if (user === undefined) return undefined;
-    uri.user = user;
-    if (colon >= 0) {
-      const password = unescapeChecked(s, colon + 1, at, PASSWORD);
-      if (password === undefined) return undefined;
-      uri.password = password;
+    if (colon < 0 && !lastUserinfoEscaped()) {
+      // Every char was checked by scanUserinfo and ":" "%" are absent: USERINFO minus those is USER.
+      uri.user = s.slice(i, at);
+    } else {
+      const user = unescapeChecked(s, i, userEnd, USER);
+      if (user === undefined) return undefined;
+      uri.user = user;
+      if (colon >= 0) {
+        const password = unescapeChecked(s, colon + 1, at, PASSWORD);
+        if (password === undefined) return undefined;
+        uri.password = password;
+      }
     }
     p = at + 1;
   }
   // host
-  if (p < s.length && s.charCodeAt(p) === 0x5b /* [ */) {
-    const close = s.indexOf(']', p);
+  if (p < end && s.charCodeAt(p) === 0x5b /* [ */) {
+    const close = indexOfIn(s, 0x5d /* ] */, p, end);
     if (close < 0) return undefined;
     const host = parseIpv6Reference(s, p + 1, close);
     if (host === undefined) return undefined;
     uri.host = host;
     p = close + 1;
   } else {
-    const q = scanCased(s, p, HOST);
+    const q = scanCased(s, p, HOST, end);
     if (q === p) return undefined;
     uri.host = (lastScanCase() & 1) === 0 ? s.slice(p, q) : s.slice(p, q).toLowerCase();
     p = q;
   }
   // port
-  if (p < s.length && s.charCodeAt(p) === 0x3a) {
-    const q = scan(s, p + 1, DIGIT);
+  if (p < end && s.charCodeAt(p) === 0x3a) {
+    const q = scan(s, p + 1, DIGIT, end);
     // At most 5 digits: `005060` is as suspicious as 99999 (security.md §2.3, CVE-2026-106803).
     const port = q - p - 1 <= 5 ? parseDigits(s, p + 1, q, 65535) : undefined;
     if (port === undefined || port === 0) return undefined;
     uri.port = port;
     p = q;
   }
-  p = scanUriParams(s, p, uri.params);
+  p = scanUriParams(s, p, end, uri.params);
   if (p < 0) return undefined;
-  if (p < s.length && s.charCodeAt(p) === QMARK) {
-    p = scanUriHeaders(s, p, uri.headers);
+  if (p < end && s.charCodeAt(p) === QMARK) {
+    p = scanUriHeaders(s, p, end, uri.headers);
     if (p < 0) return undefined;
   }
-  return p === s.length ? uri : undefined;
+  return p === end ? uri : undefined;
 }
 
 /**
@@ -145,32 +145,37 @@ export function parseIpv6Reference(s: string, from: number, to: number): string 
   return host;
 }
 
-function parseTelUri(s: string, i: number): SipUri | undefined {
+function parseTelUri(s: string, i: number, end: number): SipUri | undefined {
   const uri: SipUri = { scheme: 'tel', host: '', params: [], headers: [] };
-  const end = indexOfAny(s, i, SEMI, QMARK, SEMI);
-  const number = unescapeChecked(s, i, end, TEL);
+  const numberEnd = indexOfAny(s, i, end, SEMI, QMARK, SEMI);
+  const number = unescapeChecked(s, i, numberEnd, TEL);
   if (number === undefined || number.length === 0) return undefined;
   uri.user = number;
-  const p = scanUriParams(s, end, uri.params);
-  return p === s.length ? uri : undefined;
+  const p = scanUriParams(s, numberEnd, end, uri.params);
+  return p === end ? uri : undefined;
 }
 
-/** Parse a URI (no surrounding `<>`, no whitespace). Returns undefined if malformed. */
-export function parseUri(s: string): SipUri | undefined {
-  const c0 = s.charCodeAt(0) | 0x20;
-  if (c0 === 0x73 && (s.charCodeAt(1) | 0x20) === 0x69 && (s.charCodeAt(2) | 0x20) === 0x70) {
+/**
+ * Parse a URI (no surrounding `<>`, no whitespace): s, or the range s[from, end) of it.
+ * Returns undefined if malformed.
+ */
+export function parseUri(s: string, from = 0, end = s.length): SipUri | undefined {
+  const c0 = s.charCodeAt(from) | 0x20;
+  if (c0 === 0x73 && end - from > 4 && (s.charCodeAt(from + 1) | 0x20) === 0x69 && (s.charCodeAt(from + 2) | 0x20) === 0x70) {
     // Fast path for `sip:` / `sips:` in any case.
-    if (s.charCodeAt(3) === 0x3a) return parseSipUri('sip', s, 4);
-    if ((s.charCodeAt(3) | 0x20) === 0x73 && s.charCodeAt(4) === 0x3a) return parseSipUri('sips', s, 5);
+    if (s.charCodeAt(from + 3) === 0x3a) return parseSipUri('sip', s, from + 4, end);
+    if ((s.charCodeAt(from + 3) | 0x20) === 0x73 && s.charCodeAt(from + 4) === 0x3a) {
+      return parseSipUri('sips', s, from + 5, end);
+    }
   }
-  const colon = scanCased(s, 0, SCHEME);
-  if (colon === 0 || colon >= s.length || s.charCodeAt(colon) !== 0x3a) return undefined;
+  const colon = scanCased(s, from, SCHEME, end);
+  if (colon === from || colon >= end || s.charCodeAt(colon) !== 0x3a) return undefined;
   if (c0 < 0x61 || c0 > 0x7a) return undefined; // scheme starts with ALPHA
-  const scheme = (lastScanCase() & 1) === 0 ? s.slice(0, colon) : s.slice(0, colon).toLowerCase();
-  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(scheme, s, colon + 1);
-  if (scheme === 'tel') return parseTelUri(s, colon + 1);
-  if (colon + 1 >= s.length || !allIn(s, URIC, colon + 1)) return undefined;
-  return { scheme, host: '', params: [], headers: [], opaque: s.slice(colon + 1) };
+  const scheme = (lastScanCase() & 1) === 0 ? s.slice(from, colon) : s.slice(from, colon).toLowerCase();
+  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(scheme, s, colon + 1, end);
+  if (scheme === 'tel') return parseTelUri(s, colon + 1, end);
+  if (colon + 1 >= end || !allIn(s, URIC, colon + 1, end)) return undefined;
+  return { scheme, host: '', params: [], headers: [], opaque: s.slice(colon + 1, end) };
 }
 
 function formatUriParams(params: Array<[string, string | null]>): string {
