@@ -136,9 +136,11 @@ const FAST_PATH_MAX_BYTES = 16 * 1024;
  * unusual: leading CRLFs, folding, no empty line, a bad line ending, a bad start line or header
  * line, an unknown name that is not a token, limits exceeded, a Content-Length problem. So every
  * error, and every rare form, has exactly one implementation, and for the messages it accepts the
- * fast path gives what the general parser gives (checked over fixtures and fuzz in parser tests).
+ * fast path gives what the general parser gives (test/unit/sip/message/fast-path.test.ts checks
+ * that over the torture fixtures and fuzzed messages).
+ * @internal exported for that test
  */
-function parseCommon(buf: Buffer, opts: ParseOptions | undefined): ParseResult | undefined {
+export function parseCommon(buf: Buffer, opts?: ParseOptions): ParseResult | undefined {
   const len = buf.length;
   if (len > FAST_PATH_MAX_BYTES || len < 8 || !isAscii(buf)) return undefined;
   const text = latin1(buf, len);
