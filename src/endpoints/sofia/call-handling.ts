@@ -11,12 +11,12 @@
 import type { StrowgerConfig } from '../../config';
 import type { Core } from '../../core';
 import type { Directory } from '../../directory';
-import { PortAllocator } from '../../media';
 import type { Clock } from '../../util/clock';
 import { logger as rootLogger, type Logger } from '../../util/logger';
 import type { ProfileServer } from './profile-server';
 import { SofiaEndpoint, userEndpoint } from './sofia-endpoint';
 import { SofiaProfile } from './sofia-profile';
+import { PooledPortAllocator } from './port-pool';
 
 /** The registrar side's lookup (sofia-contact.ts SofiaContactResolver satisfies it). */
 export interface ContactTargets {
@@ -44,11 +44,11 @@ export interface CallHandling {
 export function attachCallHandling(o: AttachCallHandlingOptions): CallHandling {
   const log = (o.logger ?? rootLogger).child({ mod: 'sofia.calls' });
   const endpoint = new SofiaEndpoint();
-  const allocators = new Map<string, PortAllocator>();
-  const allocatorFor = (ip: string): PortAllocator => {
+  const allocators = new Map<string, PooledPortAllocator>();
+  const allocatorFor = (ip: string): PooledPortAllocator => {
     let a = allocators.get(ip);
     if (!a) {
-      a = new PortAllocator({ ip, startPort: o.config.switch.rtpStartPort, endPort: o.config.switch.rtpEndPort });
+      a = new PooledPortAllocator({ ip, startPort: o.config.switch.rtpStartPort, endPort: o.config.switch.rtpEndPort, clock: o.clock });
       allocators.set(ip, a);
     }
     return a;
@@ -84,6 +84,9 @@ export function attachCallHandling(o: AttachCallHandlingOptions): CallHandling {
     endpoint,
     profiles: endpoint.profiles(),
     profile: (name) => endpoint.get(name),
-    close: () => endpoint.close(),
+    close: () => {
+      endpoint.close();
+      for (const a of allocators.values()) a.close();
+    },
   };
 }

@@ -31,15 +31,29 @@ export function toLocalPref(d: CodecDescription): LocalCodecPref {
   return p;
 }
 
-/** Parse a codec string leniently (unknown names such as H264/VP8 are dropped, as FS does). */
+const parsed = new Map<string, readonly LocalCodecPref[]>();
+const MAX_CACHED = 256;
+
+/**
+ * Parse a codec string leniently (unknown names such as H264/VP8 are dropped, as FS does).
+ * Results are cached per string (profile lists and channel variables repeat on every call);
+ * callers get a fresh array and must not edit the entries.
+ */
 export function prefsFromCodecString(s: string | undefined): LocalCodecPref[] {
-  if (!s || !s.trim()) return [];
-  try {
-    return parseCodecString(s, { unknown: 'drop' }).filter((d) => findCodec(d.name)?.audio).map(toLocalPref);
-  } catch (err) {
-    log.warn({ err, codecs: s }, 'invalid codec string ignored');
-    return [];
+  if (!s) return [];
+  const hit = parsed.get(s);
+  if (hit) return hit.slice();
+  let out: LocalCodecPref[] = [];
+  if (s.trim() && s.length <= 4096) {
+    try {
+      out = parseCodecString(s, { unknown: 'drop' }).filter((d) => findCodec(d.name)?.audio).map(toLocalPref);
+    } catch (err) {
+      log.warn({ err, codecs: s.slice(0, 256) }, 'invalid codec string ignored');
+    }
   }
+  if (parsed.size >= MAX_CACHED) parsed.clear();
+  parsed.set(s, out);
+  return out.slice();
 }
 
 /** Negotiation asks: does src/codec implement this codec at this clock rate, ptime, channels? */

@@ -96,10 +96,13 @@ export class InboundLeg extends SipLeg {
   private async localSdp(): Promise<Buffer> {
     const m = this.legMedia;
     await m.ensureSession();
-    if (m.localSdp && (m.negotiated || m.pendingOffer)) return LegMedia.text(m.localSdp);
+    if (m.localSdp && (m.negotiated || m.pendingOffer)) return m.localBody;
     const ch = this.channel;
     const prefs = this.host.prefsFor(ch, 'inbound');
-    if (!this.offer) return LegMedia.text(m.makeOffer(prefs));
+    if (!this.offer) {
+      m.makeOffer(prefs);
+      return m.localBody;
+    }
     const r = m.answerOffer(this.offer, prefs, this.host.policyFor(ch));
     if (!r.ok) {
       this.log.error({ detail: r.detail }, 'CODEC NEGOTIATION ERROR');
@@ -108,7 +111,7 @@ export class InboundLeg extends SipLeg {
     }
     m.setCodecVariables(ch);
     ch.setVariable('rtp_use_codec_string', formatPrefs(prefs));
-    return LegMedia.text(r.answer);
+    return m.localBody;
   }
 
   /** Early negotiation (inbound-late-negotiation=false): pick the codec on INVITE receipt. */

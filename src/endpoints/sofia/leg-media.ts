@@ -28,7 +28,6 @@ import {
 import {
   buildOffer,
   negotiate,
-  nextSdpVersion,
   processAnswer,
   serializeSdp,
   type AnswerResult,
@@ -122,10 +121,35 @@ export class LegMedia {
     return this.sessionPromise;
   }
 
+  /** Our last SDP as the bytes we sent (serialized once per SDP). */
+  localBody: Buffer = Buffer.alloc(0);
+  private localText = '';
+
+  /**
+   * RFC 3264 §8: our o= keeps its username and session id; the version goes up by one when the
+   * description changed and stays when it did not. The SDP objects here are freshly built by
+   * negotiate/buildOffer (ours to edit), so no copy is made.
+   */
   private stamp(sdp: SessionDescription): SessionDescription {
-    const out = nextSdpVersion(this.localSdp, sdp);
-    this.localSdp = out;
-    return out;
+    const prev = this.localSdp;
+    let text: string;
+    if (prev) {
+      const o = sdp.origin;
+      o.username = prev.origin.username;
+      o.sessionId = prev.origin.sessionId;
+      o.sessionVersion = prev.origin.sessionVersion;
+      text = serializeSdp(sdp);
+      if (text !== this.localText) {
+        o.sessionVersion = (BigInt(prev.origin.sessionVersion) + 1n).toString();
+        text = serializeSdp(sdp);
+      }
+    } else {
+      text = serializeSdp(sdp);
+    }
+    this.localSdp = sdp;
+    this.localText = text;
+    this.localBody = Buffer.from(text);
+    return sdp;
   }
 
   /** Negotiate a remote offer (initial INVITE, re-INVITE, UPDATE). Needs the session (our port). */
@@ -235,11 +259,6 @@ export class LegMedia {
     }
     ch.setVariable('remote_media_ip', a.remote.address);
     ch.setVariable('remote_media_port', String(a.remote.port));
-  }
-
-  /** Our SDP as text (for bodies). */
-  static text(sdp: SessionDescription): Buffer {
-    return Buffer.from(serializeSdp(sdp));
   }
 
   /** @internal */

@@ -56,6 +56,31 @@ export interface LegHost {
   prefsFor(ch: Channel, direction: 'inbound' | 'outbound'): LocalCodecPref[];
 }
 
+/** The part of a logger a leg uses (pino's Logger satisfies it). */
+export interface LegLogger {
+  debug(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+/**
+ * A child logger made on the first line written at an enabled level: pino's child() costs more
+ * than a whole SIP message parse, and at level warn most calls write nothing.
+ */
+export function lazyChild(base: Logger, bindings: Record<string, unknown>): LegLogger {
+  let child: Logger | undefined;
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (obj: unknown, msg?: string): void => {
+      if (!base.isLevelEnabled(level)) return;
+      child ??= base.child(bindings);
+      if (msg === undefined) child[level](obj as string);
+      else child[level](obj as object, msg);
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
 export function sdpBody(req: SipRequest | SipResponse): SessionDescription | undefined | 'invalid' {
   if (req.body.length === 0) return undefined;
   if (getMediaType(req)?.type !== 'application/sdp') return undefined;
@@ -72,7 +97,7 @@ export abstract class SipLeg implements ChannelDriver {
   channel!: Channel;
   dialog: Dialog | undefined;
   readonly legMedia: LegMedia;
-  log: Logger;
+  log: LegLogger;
   /** The far end said BYE (or CANCEL): never signal it again. */
   protected remoteGone = false;
   protected byeSent = false;
@@ -238,7 +263,7 @@ export abstract class SipLeg implements ChannelDriver {
     if (!r.ok) return { ok: false };
     this.legMedia.setCodecVariables(ch);
     if (change.kind === 'hold' || change.kind === 'unhold') this.onRemoteHold(change.kind === 'hold', r.audio.remoteDirection);
-    return { ok: true, answer: LegMedia.text(r.answer) };
+    return { ok: true, answer: this.legMedia.localBody };
   }
 
   protected onReinvite(tx: ServerTransaction, req: SipRequest, _env: InboundEnvelope): void {
@@ -266,7 +291,8 @@ export abstract class SipLeg implements ChannelDriver {
       // §14.2 / RFC 6337 §5.3: no offer: we offer in the 2xx (our current codec, sendrecv); the
       // answer comes in the ACK.
       const prefs = this.currentCodecPrefs();
-      body = LegMedia.text(this.legMedia.makeOffer(prefs));
+      this.legMedia.makeOffer(prefs);
+      body = this.legMedia.localBody;
       offered = true;
     }
     const res = tx.reply(200, {
@@ -370,12 +396,13 @@ export abstract class SipLeg implements ChannelDriver {
       return;
     }
     this.legMedia.localHold = direction === 'sendrecv' ? undefined : direction;
-    const offer = this.legMedia.makeOffer(this.currentCodecPrefs(), direction);
+    this.legMedia.makeOffer(this.currentCodecPrefs(), direction);
+    const offerBody = this.legMedia.localBody;
     this.ourReinvite = true;
     let first = true;
     const sent = this.sendInDialog(
       'INVITE',
-      { headers: SDP_HEADERS, body: LegMedia.text(offer) },
+      { headers: SDP_HEADERS, body: offerBody },
       {
         onFinal: (res) => {
           const ok = res.status >= 200 && res.status < 300;

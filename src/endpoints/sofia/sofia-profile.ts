@@ -41,7 +41,7 @@ import { OutboundLeg } from './outbound-leg';
 import type { ProfileServer, RequestContext } from './profile-server';
 import { parseSofiaDest, type ParsedDest } from './sofia-dest';
 import { reasonHeaderFor } from './sip-causes';
-import { sdpBody, SipLeg, type LegHost } from './sip-leg';
+import { lazyChild, sdpBody, SipLeg, type LegHost } from './sip-leg';
 
 export interface SofiaProfileOptions {
   server: ProfileServer;
@@ -131,10 +131,19 @@ export class SofiaProfile implements LegHost {
 
   // ------------------------------------------------------------------ addresses
 
+  private readonly outside = new Map<string, boolean>();
+
+  /** Peer outside local-network-acl (§1.3): it gets ext-sip-ip / ext-rtp-ip. Cached per IP (bounded). */
   private isOutside(peerIp: string): boolean {
     const acl = this.config.localNetworkAcl;
     if (acl.length === 0 || !this.o.acls) return false;
-    return !checkAclRefs(acl, this.o.acls, peerIp).allowed;
+    let v = this.outside.get(peerIp);
+    if (v === undefined) {
+      v = !checkAclRefs(acl, this.o.acls, peerIp).allowed;
+      if (this.outside.size >= 4096) this.outside.clear();
+      this.outside.set(peerIp, v);
+    }
+    return v;
   }
 
   contactFor(protocol: 'UDP' | 'TCP', peerIp: string): string {
@@ -302,7 +311,7 @@ export class SofiaProfile implements LegHost {
       return this.reply(tx, 503, 'Service Unavailable');
     }
     leg.channel = ch;
-    leg.log = ch.log.child({ callId });
+    leg.log = lazyChild(ch.log, { callId });
     this.inboundByTx.set(tx.id, leg);
     tx.setEvents({ onFailure: () => leg.onTransactionFailure() });
     leg.log.info({ from: vars.sip_from_user, to: profile.destination_number, context, network: env.remote.address }, 'inbound call');
@@ -369,7 +378,7 @@ export class SofiaProfile implements LegHost {
       return { channel: ch };
     }
     if (!ch.up) return { channel: ch };
-    const offer = leg.legMedia.makeOffer(prefs);
+    leg.legMedia.makeOffer(prefs);
     ch.setVariable('rtp_use_codec_string', formatPrefs(prefs));
     const callId = token(12);
     const fromTag = token(5);
@@ -392,11 +401,11 @@ export class SofiaProfile implements LegHost {
       if (k.startsWith('sip_h_X-') || k.startsWith('sip_h_x-')) headers.push([k.slice(6), v.replace(/[\r\n]/g, ' ')]);
     }
     headers.push(...this.commonHeaders());
-    const invite = createRequest({ method: 'INVITE', uri: parsed.uri, headers, body: LegMedia.text(offer) });
+    const invite = createRequest({ method: 'INVITE', uri: parsed.uri, headers, body: leg.legMedia.localBody });
     ch.setVariable('sip_call_id', callId);
     ch.setVariable('sip_to_uri', parsed.toUri);
     ch.setVariable('sip_destination_url', parsed.toUri);
-    leg.log = ch.log.child({ callId });
+    leg.log = lazyChild(ch.log, { callId });
     this.outboundByCallId.set(callId, leg);
     this.counters.outbound++;
     try {

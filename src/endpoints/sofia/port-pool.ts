@@ -1,0 +1,89 @@
+/**
+ * RTP port pairs kept bound between calls. Binding and closing four UDP sockets per call (two
+ * legs, RTP + RTCP) is a large share of a signalling-only call's cost; a released pair is instead
+ * stripped of its listeners, left bound for a quarantine (late packets of the old call land on a
+ * socket nobody reads), then handed to the next call. The pool is bounded: beyond `maxPooled`
+ * released pairs are closed as before. Subclassing PortAllocator keeps RtpSession.create() as is.
+ *
+ * Security note (RTP bleed, security.md §3.5): a reused pair starts a fresh RtpSession with its own
+ * latching, so a late packet after the quarantine is judged like any stranger's.
+ */
+import { PortAllocator, type PortAllocatorOptions, type PortPair } from '../../media';
+import { realClock, type Clock } from '../../util/clock';
+
+export interface PooledPortAllocatorOptions extends PortAllocatorOptions {
+  /** Released pairs kept bound at most (default 1024). */
+  maxPooled?: number;
+  /** A released pair is not reused before this long (default 2000 ms). */
+  quarantineMs?: number;
+  clock?: Clock;
+}
+
+const ignoreError = (): void => {};
+
+export class PooledPortAllocator extends PortAllocator {
+  private readonly ready: PortPair[] = [];
+  private readonly cooling: Array<{ pair: PortPair; until: number }> = [];
+  private readonly maxPooled: number;
+  private readonly quarantineMs: number;
+  private readonly clock: Clock;
+  private closed = false;
+  /** Pairs handed out from the pool instead of freshly bound. */
+  reused = 0;
+
+  constructor(o: PooledPortAllocatorOptions) {
+    super(o);
+    this.maxPooled = o.maxPooled ?? 1024;
+    this.quarantineMs = o.quarantineMs ?? 2000;
+    this.clock = o.clock ?? realClock;
+  }
+
+  get pooled(): number {
+    return this.ready.length + this.cooling.length;
+  }
+
+  override async allocate(ip: string = this.ip): Promise<PortPair> {
+    if (ip === this.ip) {
+      const now = this.clock.now();
+      while (this.cooling.length > 0 && this.cooling[0]!.until <= now) this.ready.push(this.cooling.shift()!.pair);
+      const pair = this.ready.pop();
+      if (pair) {
+        this.reused++;
+        return this.wrap(pair);
+      }
+    }
+    return this.wrap(await super.allocate(ip));
+  }
+
+  private wrap(raw: PortPair): PortPair {
+    let released = false;
+    return {
+      ip: raw.ip,
+      rtpPort: raw.rtpPort,
+      rtcpPort: raw.rtcpPort,
+      rtpSocket: raw.rtpSocket,
+      rtcpSocket: raw.rtcpSocket,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (this.closed || raw.ip !== this.ip || this.pooled >= this.maxPooled) {
+          raw.release();
+          return;
+        }
+        for (const s of [raw.rtpSocket, raw.rtcpSocket]) {
+          s.removeAllListeners('message');
+          s.removeAllListeners('error');
+          s.on('error', ignoreError);
+        }
+        this.cooling.push({ pair: raw, until: this.clock.now() + this.quarantineMs });
+      },
+    };
+  }
+
+  /** Close every pooled pair (idempotent); pairs in use close when their sessions release them. */
+  close(): void {
+    this.closed = true;
+    for (const p of this.ready.splice(0)) p.release();
+    for (const c of this.cooling.splice(0)) c.pair.release();
+  }
+}
