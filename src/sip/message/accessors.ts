@@ -22,11 +22,14 @@ interface HeaderParser {
   slot: number;
   /** List headers concatenate the values of every line; others read the first line. */
   list: boolean;
-  /** Parses a value: the whole string, or the range s[from, end) of a message's header text. */
-  parse: (s: string, from: number, end: number) => unknown;
+  /**
+   * Parses a value: the whole string, or the range s[from, end) of a message's header text
+   * (`bytes`: the text's bytes, see bytes.ts).
+   */
+  parse: RangeParser;
 }
 
-type RangeParser = (s: string, from: number, end: number) => unknown;
+type RangeParser = (s: string, from: number, end: number, bytes?: Uint8Array) => unknown;
 
 /** A string-only parser used on a range: cut the range out first (cold headers only). */
 function onSlice(parse: (v: string) => unknown): RangeParser {
@@ -120,7 +123,7 @@ function parseWith(msg: SipMessage, key: string, p: HeaderParser): unknown {
 
 function parseLine(h: Headers, i: number, parse: RangeParser): unknown {
   const src = h.spanSource(i);
-  if (src !== undefined) return parse(src, h.spanStart(i), h.spanEnd(i));
+  if (src !== undefined) return parse(src, h.spanStart(i), h.spanEnd(i), h.spanBytes());
   const v = h.valueAt(i);
   return parse(v, 0, v.length);
 }
@@ -156,7 +159,7 @@ function firstViaLine(h: Headers): Via[] | undefined {
   if (i >= 0) {
     const src = h.spanSource(i);
     if (src !== undefined) {
-      vias = parseVia(src, h.spanStart(i), h.spanEnd(i));
+      vias = parseVia(src, h.spanStart(i), h.spanEnd(i), h.spanBytes());
     } else {
       const v = h.valueAt(i);
       vias = parseVia(v, 0, v.length);
@@ -215,7 +218,7 @@ export function getCSeq(msg: SipMessage): CSeq | undefined {
   if (i >= 0) {
     const src = h.spanSource(i);
     if (src !== undefined) {
-      r = parseCSeq(src, h.spanStart(i), h.spanEnd(i));
+      r = parseCSeq(src, h.spanStart(i), h.spanEnd(i), h.spanBytes());
     } else {
       const v = h.valueAt(i);
       r = parseCSeq(v, 0, v.length);
@@ -234,7 +237,7 @@ function nameAddrLine(h: Headers, key: string, slot: number): NameAddr | undefin
   if (i >= 0) {
     const src = h.spanSource(i);
     if (src !== undefined) {
-      r = parseNameAddr(src, h.spanStart(i), h.spanEnd(i));
+      r = parseNameAddr(src, h.spanStart(i), h.spanEnd(i), h.spanBytes());
     } else {
       const v = h.valueAt(i);
       r = parseNameAddr(v, 0, v.length);

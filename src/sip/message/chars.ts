@@ -28,10 +28,11 @@ export const TOKEN_LWS = 16384; // token chars + SP + HTAB (an unquoted display-
 export const ADDR_SPEC_END = 32768; // ";" "," SP HTAB: where an addr-spec without <> ends
 export const USERINFO = 65536; //  USER / "%" / ":": what may stand before the "@" of a sip URI
 /** Letter-case bits (scanCased). */
-const UPPER = 1 << 17;
-const LOWER = 1 << 18;
+export const UPPER = 1 << 17;
+export const LOWER = 1 << 18;
 
-const TABLE = new Int32Array(128);
+/** Class bits by code; 256 entries so a byte indexes it without a range check (>= 128: none). */
+export const TABLE = new Int32Array(256);
 
 function add(chars: string, flag: number): void {
   for (let i = 0; i < chars.length; i++) TABLE[chars.charCodeAt(i)]! |= flag;
@@ -200,7 +201,7 @@ export function isToken(s: string): boolean {
   return s.length > 0 && allIn(s, TOKEN);
 }
 
-function hexVal(c: number): number {
+export function hexVal(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 65 && c <= 70) return c - 55;
   if (c >= 97 && c <= 102) return c - 87;

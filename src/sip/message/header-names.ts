@@ -40,18 +40,40 @@ const COMMON = [
   'Retry-After', 'Min-Expires', 'Path', 'Diversion',
 ];
 
+/**
+ * The same string, internalized by V8 (property keys are): keys compared with `===` against
+ * literals then match by pointer instead of by content.
+ */
+function internalized(s: string): string {
+  return Object.keys({ [s]: 0 })[0]!;
+}
+
 /** Parallel tables: SPELLINGS[i] (exact wire spelling) has the key KEYS[i]. */
 const SPELLINGS: string[] = [];
 const KEYS: string[] = [];
-/** slot = length * 32 + ((first char | 0x20) & 31) -> indexes into SPELLINGS. */
-const SHAPES: Array<number[] | undefined> = [];
+/**
+ * Names are looked up by shape, slot = length * 32 + ((first char | 0x20) & 31): SHAPE_HEAD[slot]
+ * is the first spelling index with that shape (-1: none), SHAPE_NEXT[i] the next one.
+ */
+const MAX_COMMON_LENGTH = 63;
+const SHAPE_HEAD = new Int16Array((MAX_COMMON_LENGTH + 1) * 32).fill(-1);
+const SHAPE_NEXT: number[] = [];
 for (const spelling of COMMON) {
   for (const variant of [spelling, spelling.toLowerCase()]) {
     if (SPELLINGS.includes(variant)) continue;
+    const idx = SPELLINGS.length;
+    SPELLINGS.push(internalized(variant));
+    KEYS.push(internalized(spelling.toLowerCase()));
+    // Append at the tail of the slot's chain (first spellings first).
     const slot = variant.length * 32 + ((variant.charCodeAt(0) | 0x20) & 31);
-    (SHAPES[slot] ??= []).push(SPELLINGS.length);
-    SPELLINGS.push(variant);
-    KEYS.push(spelling.toLowerCase());
+    SHAPE_NEXT.push(-1);
+    if (SHAPE_HEAD[slot] === -1) {
+      SHAPE_HEAD[slot] = idx;
+    } else {
+      let k = SHAPE_HEAD[slot]!;
+      while (SHAPE_NEXT[k]! >= 0) k = SHAPE_NEXT[k]!;
+      SHAPE_NEXT[k] = idx;
+    }
   }
 }
 
@@ -62,10 +84,8 @@ for (const spelling of COMMON) {
  */
 export function commonNameAt(s: string, from: number, to: number): number {
   const len = to - from;
-  const list = SHAPES[len * 32 + ((s.charCodeAt(from) | 0x20) & 31)];
-  if (list === undefined) return -1;
-  outer: for (let i = 0; i < list.length; i++) {
-    const idx = list[i]!;
+  if (len > MAX_COMMON_LENGTH) return -1;
+  outer: for (let idx = SHAPE_HEAD[len * 32 + ((s.charCodeAt(from) | 0x20) & 31)]!; idx >= 0; idx = SHAPE_NEXT[idx]!) {
     const sp = SPELLINGS[idx]!;
     for (let k = 0; k < len; k++) if (sp.charCodeAt(k) !== s.charCodeAt(from + k)) continue outer;
     return idx;
@@ -90,10 +110,8 @@ const CODE_START: number[] = [];
  */
 export function commonNameAtBytes(buf: Uint8Array, from: number, to: number): number {
   const len = to - from;
-  const list = SHAPES[len * 32 + ((buf[from]! | 0x20) & 31)];
-  if (list === undefined) return -1;
-  outer: for (let i = 0; i < list.length; i++) {
-    const idx = list[i]!;
+  if (len > MAX_COMMON_LENGTH) return -1;
+  outer: for (let idx = SHAPE_HEAD[len * 32 + ((buf[from]! | 0x20) & 31)]!; idx >= 0; idx = SHAPE_NEXT[idx]!) {
     const base = CODE_START[idx]! - from;
     for (let k = from; k < to; k++) if (CODES[base + k] !== buf[k]) continue outer;
     return idx;

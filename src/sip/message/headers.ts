@@ -25,6 +25,8 @@ export class Headers implements SipHeaders {
   private keys: string[];
   /** The flat header text the parser read (lazy values are ranges of it), or undefined. */
   private src: string | undefined;
+  /** src's bytes (same offsets: the parser only keeps spans of all-ASCII messages). */
+  private bytes: Uint8Array | undefined;
   private spans: number[] | undefined;
   /** Parsed views by accessor slot (accessors.ts), dropped on every mutation. */
   private memo: unknown[] | undefined;
@@ -34,6 +36,7 @@ export class Headers implements SipHeaders {
     this.values = [];
     this.keys = [];
     this.src = undefined;
+    this.bytes = undefined;
     this.spans = undefined;
     this.memo = undefined;
     if (entries) for (const [n, v] of entries) this.append(n, v);
@@ -52,12 +55,13 @@ export class Headers implements SipHeaders {
    * Build with lazy values: line i's value is src.slice(spans[2i], spans[2i + 1]), cut only when
    * asked (most lines of a received message are never read). The caller gives the arrays up.
    */
-  static fromSpans(names: string[], keys: string[], src: string, spans: number[]): Headers {
+  static fromSpans(names: string[], keys: string[], src: string, bytes: Uint8Array, spans: number[]): Headers {
     const h = new Headers();
     h.names = names;
     h.values = new Array<string | undefined>(names.length);
     h.keys = keys;
     h.src = src;
+    h.bytes = bytes;
     h.spans = spans;
     return h;
   }
@@ -102,6 +106,11 @@ export class Headers implements SipHeaders {
    */
   spanSource(i: number): string | undefined {
     return this.values[i] === undefined ? this.src : undefined;
+  }
+
+  /** @internal The bytes of spanSource's text (valid when spanSource(i) is not undefined). */
+  spanBytes(): Uint8Array {
+    return this.bytes!;
   }
 
   /** @internal */
@@ -214,6 +223,7 @@ export class Headers implements SipHeaders {
     if (this.src === undefined) return;
     for (let i = 0; i < this.names.length; i++) this.valueAt(i);
     this.src = undefined;
+    this.bytes = undefined;
     this.spans = undefined;
   }
 

@@ -12,9 +12,10 @@
  * LAQUOT/RAQUOT allow no whitespace inside the brackets (RFC 4475 badaspec).
  */
 import type { NameAddr } from './types';
-import { ADDR_SPEC_END, TOKEN_LWS, indexOfIn, quote, scan, scanQuoted, scanUntil, skipWsp, unquote } from './chars';
+import { ADDR_SPEC_END, TOKEN_LWS, quote, unquote } from './chars';
+import { bytesOf, indexOfB, scanB, scanQuotedB, scanUntilB, skipWspB } from './bytes';
 import { cloneParams, formatParams, scanGenericParams } from './params';
-import { cloneUri, formatUri, parseUri } from './uri';
+import { cloneUri, formatUri, parseUriIn } from './uri';
 
 const COMMA = 0x2c;
 
@@ -22,38 +23,40 @@ const COMMA = 0x2c;
 let stoppedAt = 0;
 
 /**
- * Parse one name-addr starting at s[i], not past `end`. Returns the NameAddr (the index where
- * parsing stopped, `end` or a "," when `inList`, is left in stoppedAt), or undefined if malformed.
+ * Parse one name-addr starting at offset i of s (b: its bytes), not past `end`. Returns the
+ * NameAddr (the index where parsing stopped, `end` or a "," when `inList`, is left in stoppedAt),
+ * or undefined if malformed.
  */
-function parseNameAddrAt(s: string, i: number, end: number, inList: boolean): NameAddr | undefined {
-  i = skipWsp(s, i, end);
+function parseNameAddrAt(s: string, b: Uint8Array, i: number, end: number, inList: boolean): NameAddr | undefined {
+  i = skipWspB(b, i, end);
   if (i >= end) return undefined;
   let displayName: string | undefined;
-  let c = s.charCodeAt(i);
+  let c = b[i]!;
   let uriFrom: number;
   let uriEnd: number;
   let p: number;
   if (c === 0x2a /* * */) {
-    const j = skipWsp(s, i + 1, end);
-    if (j === end || (inList && s.charCodeAt(j) === COMMA)) {
+    const j = skipWspB(b, i + 1, end);
+    if (j === end || (inList && b[j] === COMMA)) {
       stoppedAt = j;
       return { uri: { scheme: '', host: '', params: [], headers: [] }, params: [], wildcard: true };
     }
     // fall through: `*` could start a display-name token (`*foo <sip:...>`)
   }
   if (c === 0x22 /* " */) {
-    const close = scanQuoted(s, i, end);
+    const close = scanQuotedB(b, i, end);
     if (close < 0) return undefined;
     displayName = unquote(s, i, close);
-    i = skipWsp(s, close, end);
-    c = i < end ? s.charCodeAt(i) : -1;
+    i = skipWspB(b, close, end);
+    c = i < end ? b[i]! : -1;
     if (c !== 0x3c /* < */) return undefined;
   } else if (c !== 0x3c) {
     // Either `*(token LWS) <` (unquoted display name) or an addr-spec.
-    const j = scan(s, i, TOKEN_LWS, end);
-    if (j < end && s.charCodeAt(j) === 0x3c) {
-      const dn = s.slice(i, j).trim();
-      if (dn.length > 0) displayName = dn;
+    const j = scanB(b, i, TOKEN_LWS, end);
+    if (j < end && b[j] === 0x3c) {
+      let dnEnd = j;
+      while (dnEnd > i && (b[dnEnd - 1] === 0x20 || b[dnEnd - 1] === 0x09)) dnEnd--;
+      if (dnEnd > i) displayName = s.slice(i, dnEnd); // starts on a token char: skipWsp above
       i = j;
       c = 0x3c;
     }
@@ -68,26 +71,29 @@ function parseNameAddrAt(s: string, i: number, end: number, inList: boolean): Na
     p = close + 1;
   } else {
     uriFrom = i;
-    uriEnd = scanUntil(s, i, ADDR_SPEC_END, end);
-    if (indexOfIn(s, 0x3f /* ? */, uriFrom, uriEnd) >= 0) return undefined;
+    uriEnd = scanUntilB(b, i, ADDR_SPEC_END, end);
+    if (indexOfB(b, 0x3f /* ? */, uriFrom, uriEnd) >= 0) return undefined;
     p = uriEnd;
   }
-  const uri = parseUri(s, uriFrom, uriEnd);
+  const uri = parseUriIn(s, b, uriFrom, uriEnd);
   if (!uri) return undefined;
   const params: NameAddr['params'] = [];
-  p = scanGenericParams(s, p, params, end);
+  p = scanGenericParams(s, b, p, end, params);
   if (p < 0) return undefined;
-  p = skipWsp(s, p, end);
-  if (p < end && !(inList && s.charCodeAt(p) === COMMA)) return undefined;
+  p = skipWspB(b, p, end);
+  if (p < end && !(inList && b[p] === COMMA)) return undefined;
   stoppedAt = p;
   const value: NameAddr = { uri, params };
   if (displayName !== undefined) value.displayName = displayName;
   return value;
 }
 
-/** Parse a header value holding exactly one name-addr / addr-spec: s, or the range s[from, end). */
-export function parseNameAddr(s: string, from = 0, end = s.length): NameAddr | undefined {
-  return parseNameAddrAt(s, from, end, false);
+/**
+ * Parse a header value holding exactly one name-addr / addr-spec: s, or the range s[from, end).
+ * `bytes` are s's bytes when the caller has them (a parsed message, see bytes.ts).
+ */
+export function parseNameAddr(s: string, from = 0, end = s.length, bytes?: Uint8Array): NameAddr | undefined {
+  return parseNameAddrAt(s, bytes ?? bytesOf(s), from, end, false);
 }
 
 /**
@@ -95,11 +101,12 @@ export function parseNameAddr(s: string, from = 0, end = s.length): NameAddr | u
  * Commas inside quotes or <> do not split. An empty element (`a,,b`, trailing `,`) makes the
  * list invalid.
  */
-export function parseNameAddrList(s: string, from = 0, end = s.length): NameAddr[] | undefined {
+export function parseNameAddrList(s: string, from = 0, end = s.length, bytes?: Uint8Array): NameAddr[] | undefined {
+  const b = bytes ?? bytesOf(s);
   const out: NameAddr[] = [];
   let i = from;
   for (;;) {
-    const r = parseNameAddrAt(s, i, end, true);
+    const r = parseNameAddrAt(s, b, i, end, true);
     if (!r) return undefined;
     out.push(r);
     if (stoppedAt >= end) return out;

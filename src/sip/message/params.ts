@@ -4,7 +4,8 @@
  * and original case are kept so a message round-trips.
  */
 import type { Params } from './types';
-import { GENVALUE, TOKEN, equalsIgnoreCase, scan, scanQuoted, skipWsp } from './chars';
+import { GENVALUE, TOKEN, equalsIgnoreCase } from './chars';
+import { scanB, scanQuotedB, skipWspB } from './bytes';
 
 function indexOfParam(params: Params, name: string): number {
   for (let i = 0; i < params.length; i++) if (params[i]![0] === name) return i;
@@ -53,31 +54,32 @@ export function formatParams(params: Params): string {
 }
 
 /**
- * Scan `*( SEMI generic-param )` starting at s[i] (RFC 3261 §25.1), not past `end`:
+ * Scan `*( SEMI generic-param )` starting at offset i of s (b: its bytes, see bytes.ts), not past
+ * `end` (RFC 3261 §25.1):
  *   generic-param = token [ EQUAL gen-value ];  gen-value = token / host / quoted-string
  * with LWS allowed around ";" and "=" (header folding has already become a single SP).
  * Stops before the first char that cannot continue the list (end, ",", ...). Returns the index
  * of that char, or -1 on a malformed parameter (empty name `;;`, `name=` with no value, an
  * unterminated quoted string).
  */
-export function scanGenericParams(s: string, i: number, out: Params, end = s.length): number {
+export function scanGenericParams(s: string, b: Uint8Array, i: number, end: number, out: Params): number {
   for (;;) {
-    const j = skipWsp(s, i, end);
-    if (j >= end || s.charCodeAt(j) !== 0x3b /* ; */) return i;
-    const nameStart = skipWsp(s, j + 1, end);
-    const nameEnd = scan(s, nameStart, TOKEN, end);
+    const j = skipWspB(b, i, end);
+    if (j >= end || b[j] !== 0x3b /* ; */) return i;
+    const nameStart = skipWspB(b, j + 1, end);
+    const nameEnd = scanB(b, nameStart, TOKEN, end);
     if (nameEnd === nameStart) return -1;
     const name = s.slice(nameStart, nameEnd);
-    const k = skipWsp(s, nameEnd, end);
-    if (k < end && s.charCodeAt(k) === 0x3d /* = */) {
-      const vStart = skipWsp(s, k + 1, end);
+    const k = skipWspB(b, nameEnd, end);
+    if (k < end && b[k] === 0x3d /* = */) {
+      const vStart = skipWspB(b, k + 1, end);
       let vEnd: number;
-      if (vStart < end && s.charCodeAt(vStart) === 0x22) {
-        vEnd = scanQuoted(s, vStart, end);
+      if (vStart < end && b[vStart] === 0x22) {
+        vEnd = scanQuotedB(b, vStart, end);
         if (vEnd < 0) return -1;
       } else {
         // gen-value: token, or host (IPv6 `received=[2001:db8::1]` or unbracketed, RFC 5118 §4.5)
-        vEnd = scan(s, vStart, GENVALUE, end);
+        vEnd = scanB(b, vStart, GENVALUE, end);
         if (vEnd === vStart) return -1;
       }
       out.push([name, s.slice(vStart, vEnd)]);

@@ -22,7 +22,8 @@ import { DIGIT, TOKEN, isWsp, parseDigits, scan, skipWsp } from './chars';
 import { Headers } from './headers';
 import { commonNameAt, commonNameAtBytes, computeHeaderKey, keyAt, spellingAt } from './header-names';
 import { parseContentLength } from './scalars';
-import { parseUri } from './uri';
+import { parseUri, parseUriIn } from './uri';
+import { parseDigitsB, scanB } from './bytes';
 
 export interface ParseOptions {
   /** Reject a message with more header lines than this (400). Default 256. */
@@ -172,12 +173,12 @@ export function parseCommon(buf: Buffer, opts?: ParseOptions): ParseResult | und
       reason = text.slice(codeEnd + 1, firstEnd);
     }
   } else {
-    if (scan(text, 0, TOKEN) !== sp1) return undefined;
+    if (scanB(buf, 0, TOKEN, sp1) !== sp1) return undefined;
     const sp2 = text.indexOf(' ', sp1 + 1);
     if (sp2 < 0 || sp2 > firstEnd || sp2 === sp1 + 1) return undefined;
     version = parseVersion(text, sp2 + 1, firstEnd);
     if (!version) return undefined;
-    uri = parseUri(text.slice(sp1 + 1, sp2));
+    uri = parseUriIn(text, buf, sp1 + 1, sp2);
     if (!uri) return undefined;
     method = text.slice(0, sp1);
   }
@@ -218,7 +219,7 @@ export function parseCommon(buf: Buffer, opts?: ParseOptions): ParseResult | und
       name = spellingAt(common);
       key = keyAt(common);
     } else {
-      if (scan(text, pos, TOKEN) !== nameEnd) return undefined;
+      if (scanB(buf, pos, TOKEN, nameEnd) !== nameEnd) return undefined;
       name = text.slice(pos, nameEnd);
       key = computeHeaderKey(name);
     }
@@ -230,7 +231,7 @@ export function parseCommon(buf: Buffer, opts?: ParseOptions): ParseResult | und
     keys.push(key);
     spans.push(vStart, vEnd);
     if (key === 'content-length') {
-      const cl = parseDigits(text, vStart, vEnd, 0x7fffffff);
+      const cl = parseDigitsB(buf, vStart, vEnd, 0x7fffffff);
       if (cl === undefined || (contentLength >= 0 && cl !== contentLength)) return undefined;
       contentLength = cl;
     }
@@ -249,7 +250,7 @@ export function parseCommon(buf: Buffer, opts?: ParseOptions): ParseResult | und
   } else if (contentLength > 0) {
     body = sliceBody(buf, bodyStart, bodyStart + contentLength, opts?.copyBody);
   }
-  const headers = Headers.fromSpans(names, keys, text, spans);
+  const headers = Headers.fromSpans(names, keys, text, buf, spans);
   if (isResponse) {
     const msg: SipResponse = { type: 'response', version, status, reason, headers, body };
     return { ok: true, msg };

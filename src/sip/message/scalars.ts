@@ -6,6 +6,7 @@
 import type { CSeq, Params } from './types';
 import { DIGIT, TOKEN, WORD, isWsp, parseDigits, parseUnsigned, scan, skipWsp } from './chars';
 import { scanGenericParams } from './params';
+import { bytesOf, parseDigitsB, scanB, skipWspB } from './bytes';
 
 /** 2^32 - 1: the ceiling of CSeq numbers (RFC 3261 §8.1.1.5, §20.16) and delta-seconds. */
 export const MAX_UINT32 = 0xffffffff;
@@ -14,16 +15,17 @@ export const MAX_UINT32 = 0xffffffff;
  * `CSeq: 1*DIGIT LWS Method` (RFC 3261 §20.16). The number must fit in 32 bits unsigned; a
  * UAC must start below 2^31 (§8.1.1.5) but a received value up to 2^32-1 is legal.
  */
-export function parseCSeq(s: string, from = 0, end = s.length): CSeq | undefined {
-  const a = skipWsp(s, from, end);
-  const de = scan(s, a, DIGIT, end);
-  const seq = parseDigits(s, a, de, MAX_UINT32);
+export function parseCSeq(s: string, from = 0, end = s.length, bytes?: Uint8Array): CSeq | undefined {
+  const b = bytes ?? bytesOf(s);
+  const a = skipWspB(b, from, end);
+  const de = scanB(b, a, DIGIT, end);
+  const seq = parseDigitsB(b, a, de, MAX_UINT32);
   if (seq === undefined) return undefined;
-  const m = skipWsp(s, de, end);
+  const m = skipWspB(b, de, end);
   if (m === de) return undefined;
-  const me = scan(s, m, TOKEN, end);
+  const me = scanB(b, m, TOKEN, end);
   if (me === m) return undefined;
-  if (skipWsp(s, me, end) !== end) return undefined;
+  if (skipWspB(b, me, end) !== end) return undefined;
   return { seq, method: s.slice(m, me) };
 }
 
@@ -77,7 +79,7 @@ export function parseMediaType(s: string): MediaType | undefined {
   const se = scan(s, ss, TOKEN);
   if (se === ss) return undefined;
   const params: Params = [];
-  let p = scanGenericParams(s, se, params);
+  let p = scanGenericParams(s, bytesOf(s), se, s.length, params);
   if (p < 0) return undefined;
   p = skipWsp(s, p);
   if (p !== s.length) return undefined;

@@ -14,15 +14,18 @@
  */
 import type { SipUri } from './types';
 import {
-  DIGIT, HEX, HNV, HOST, PARAM, PASSWORD, SCHEME, TEL, URIC, USER,
-  allIn, escape, indexOfIn, is, lastScanCase, lastUserinfoColon, lastUserinfoEscaped, parseDigits, scan, scanCased,
-  scanUserinfo, unescapeChecked,
+  DIGIT, HEX, HNV, HOST, PARAM, PASSWORD, SCHEME, TEL, URIC, USER, USERINFO,
+  escape, is,
 } from './chars';
+import {
+  bytesOf, indexOfB, lastCaseB, lastUserinfoColon, lastUserinfoEscaped, parseDigitsB, scanB, scanCasedB,
+  scanUserinfoB, unescapeCheckedB,
+} from './bytes';
 
-function indexOfAny(s: string, from: number, end: number, a: number, b: number, c: number): number {
+function indexOfAny(b: Uint8Array, from: number, end: number, x: number, y: number, z: number): number {
   for (let i = from; i < end; i++) {
-    const x = s.charCodeAt(i);
-    if (x === a || x === b || x === c) return i;
+    const c = b[i];
+    if (c === x || c === y || c === z) return i;
   }
   return end;
 }
@@ -32,15 +35,15 @@ const QMARK = 0x3f;
 const EQ = 0x3d;
 const AMP = 0x26;
 
-/** `*( ";" pname [ "=" pvalue ] )` from s[p]; appends to out; returns the index after, or -1. */
-function scanUriParams(s: string, p: number, end: number, out: Array<[string, string | null]>): number {
-  while (p < end && s.charCodeAt(p) === SEMI) {
-    const nameEnd = indexOfAny(s, p + 1, end, SEMI, EQ, QMARK);
-    const name = unescapeChecked(s, p + 1, nameEnd, PARAM);
+/** `*( ";" pname [ "=" pvalue ] )` from offset p; appends to out; returns the index after, or -1. */
+function scanUriParams(s: string, b: Uint8Array, p: number, end: number, out: Array<[string, string | null]>): number {
+  while (p < end && b[p] === SEMI) {
+    const nameEnd = indexOfAny(b, p + 1, end, SEMI, EQ, QMARK);
+    const name = unescapeCheckedB(s, b, p + 1, nameEnd, PARAM);
     if (name === undefined || name.length === 0) return -1;
-    if (nameEnd < end && s.charCodeAt(nameEnd) === EQ) {
-      const valueEnd = indexOfAny(s, nameEnd + 1, end, SEMI, QMARK, SEMI);
-      const value = unescapeChecked(s, nameEnd + 1, valueEnd, PARAM);
+    if (nameEnd < end && b[nameEnd] === EQ) {
+      const valueEnd = indexOfAny(b, nameEnd + 1, end, SEMI, QMARK, SEMI);
+      const value = unescapeCheckedB(s, b, nameEnd + 1, valueEnd, PARAM);
       if (value === undefined || value.length === 0) return -1;
       out.push([name, value]);
       p = valueEnd;
@@ -53,14 +56,14 @@ function scanUriParams(s: string, p: number, end: number, out: Array<[string, st
 }
 
 /** `"?" header *( "&" header )`, header = hname "=" hvalue (hvalue may be empty). */
-function scanUriHeaders(s: string, p: number, end: number, out: Array<[string, string | null]>): number {
+function scanUriHeaders(s: string, b: Uint8Array, p: number, end: number, out: Array<[string, string | null]>): number {
   while (p < end) {
-    const nameEnd = indexOfAny(s, p + 1, end, EQ, AMP, AMP);
-    if (nameEnd >= end || s.charCodeAt(nameEnd) !== EQ) return -1;
-    const name = unescapeChecked(s, p + 1, nameEnd, HNV);
+    const nameEnd = indexOfAny(b, p + 1, end, EQ, AMP, AMP);
+    if (nameEnd >= end || b[nameEnd] !== EQ) return -1;
+    const name = unescapeCheckedB(s, b, p + 1, nameEnd, HNV);
     if (name === undefined || name.length === 0) return -1;
-    const valueEnd = indexOfAny(s, nameEnd + 1, end, AMP, AMP, AMP);
-    const value = unescapeChecked(s, nameEnd + 1, valueEnd, HNV);
+    const valueEnd = indexOfAny(b, nameEnd + 1, end, AMP, AMP, AMP);
+    const value = unescapeCheckedB(s, b, nameEnd + 1, valueEnd, HNV);
     if (value === undefined) return -1;
     out.push([name, value]);
     p = valueEnd;
@@ -68,23 +71,23 @@ function scanUriHeaders(s: string, p: number, end: number, out: Array<[string, s
   return p;
 }
 
-function parseSipUri(scheme: string, s: string, i: number, end: number): SipUri | undefined {
+function parseSipUri(scheme: string, s: string, b: Uint8Array, i: number, end: number): SipUri | undefined {
   const uri: SipUri = { scheme, host: '', params: [], headers: [] };
   let p = i;
-  const at = scanUserinfo(s, i, end);
+  const at = scanUserinfoB(b, i, end, USERINFO);
   if (at >= 0) {
     const colon = lastUserinfoColon();
     const userEnd = colon >= 0 ? colon : at;
     if (userEnd === i) return undefined;
     if (colon < 0 && !lastUserinfoEscaped()) {
-      // Every char was checked by scanUserinfo and ":" "%" are absent: USERINFO minus those is USER.
+      // Every byte was checked by scanUserinfoB and ":" "%" are absent: USERINFO minus those is USER.
       uri.user = s.slice(i, at);
     } else {
-      const user = unescapeChecked(s, i, userEnd, USER);
+      const user = unescapeCheckedB(s, b, i, userEnd, USER);
       if (user === undefined) return undefined;
       uri.user = user;
       if (colon >= 0) {
-        const password = unescapeChecked(s, colon + 1, at, PASSWORD);
+        const password = unescapeCheckedB(s, b, colon + 1, at, PASSWORD);
         if (password === undefined) return undefined;
         uri.password = password;
       }
@@ -92,32 +95,32 @@ function parseSipUri(scheme: string, s: string, i: number, end: number): SipUri 
     p = at + 1;
   }
   // host
-  if (p < end && s.charCodeAt(p) === 0x5b /* [ */) {
-    const close = indexOfIn(s, 0x5d /* ] */, p, end);
+  if (p < end && b[p] === 0x5b /* [ */) {
+    const close = indexOfB(b, 0x5d /* ] */, p, end);
     if (close < 0) return undefined;
     const host = parseIpv6Reference(s, p + 1, close);
     if (host === undefined) return undefined;
     uri.host = host;
     p = close + 1;
   } else {
-    const q = scanCased(s, p, HOST, end);
+    const q = scanCasedB(b, p, HOST, end);
     if (q === p) return undefined;
-    uri.host = (lastScanCase() & 1) === 0 ? s.slice(p, q) : s.slice(p, q).toLowerCase();
+    uri.host = (lastCaseB() & 1) === 0 ? s.slice(p, q) : s.slice(p, q).toLowerCase();
     p = q;
   }
   // port
-  if (p < end && s.charCodeAt(p) === 0x3a) {
-    const q = scan(s, p + 1, DIGIT, end);
+  if (p < end && b[p] === 0x3a) {
+    const q = scanB(b, p + 1, DIGIT, end);
     // At most 5 digits: `005060` is as suspicious as 99999 (security.md §2.3, CVE-2026-106803).
-    const port = q - p - 1 <= 5 ? parseDigits(s, p + 1, q, 65535) : undefined;
+    const port = q - p - 1 <= 5 ? parseDigitsB(b, p + 1, q, 65535) : undefined;
     if (port === undefined || port === 0) return undefined;
     uri.port = port;
     p = q;
   }
-  p = scanUriParams(s, p, end, uri.params);
+  p = scanUriParams(s, b, p, end, uri.params);
   if (p < 0) return undefined;
-  if (p < end && s.charCodeAt(p) === QMARK) {
-    p = scanUriHeaders(s, p, end, uri.headers);
+  if (p < end && b[p] === QMARK) {
+    p = scanUriHeaders(s, b, p, end, uri.headers);
     if (p < 0) return undefined;
   }
   return p === end ? uri : undefined;
@@ -145,36 +148,40 @@ export function parseIpv6Reference(s: string, from: number, to: number): string 
   return host;
 }
 
-function parseTelUri(s: string, i: number, end: number): SipUri | undefined {
+function parseTelUri(s: string, b: Uint8Array, i: number, end: number): SipUri | undefined {
   const uri: SipUri = { scheme: 'tel', host: '', params: [], headers: [] };
-  const numberEnd = indexOfAny(s, i, end, SEMI, QMARK, SEMI);
-  const number = unescapeChecked(s, i, numberEnd, TEL);
+  const numberEnd = indexOfAny(b, i, end, SEMI, QMARK, SEMI);
+  const number = unescapeCheckedB(s, b, i, numberEnd, TEL);
   if (number === undefined || number.length === 0) return undefined;
   uri.user = number;
-  const p = scanUriParams(s, numberEnd, end, uri.params);
+  const p = scanUriParams(s, b, numberEnd, end, uri.params);
   return p === end ? uri : undefined;
 }
 
 /**
- * Parse a URI (no surrounding `<>`, no whitespace): s, or the range s[from, end) of it.
+ * Parse a URI (no surrounding `<>`, no whitespace): s, or the range s[from, end) of it. `bytes`
+ * are s's bytes when the caller has them (a parsed message, see bytes.ts).
  * Returns undefined if malformed.
  */
-export function parseUri(s: string, from = 0, end = s.length): SipUri | undefined {
-  const c0 = s.charCodeAt(from) | 0x20;
-  if (c0 === 0x73 && end - from > 4 && (s.charCodeAt(from + 1) | 0x20) === 0x69 && (s.charCodeAt(from + 2) | 0x20) === 0x70) {
+export function parseUri(s: string, from = 0, end = s.length, bytes?: Uint8Array): SipUri | undefined {
+  return parseUriIn(s, bytes ?? bytesOf(s), from, end);
+}
+
+/** parseUri over s and its bytes b (for parsers that already hold the bytes). */
+export function parseUriIn(s: string, b: Uint8Array, from: number, end: number): SipUri | undefined {
+  const c0 = b[from]! | 0x20;
+  if (c0 === 0x73 && end - from > 4 && (b[from + 1]! | 0x20) === 0x69 && (b[from + 2]! | 0x20) === 0x70) {
     // Fast path for `sip:` / `sips:` in any case.
-    if (s.charCodeAt(from + 3) === 0x3a) return parseSipUri('sip', s, from + 4, end);
-    if ((s.charCodeAt(from + 3) | 0x20) === 0x73 && s.charCodeAt(from + 4) === 0x3a) {
-      return parseSipUri('sips', s, from + 5, end);
-    }
+    if (b[from + 3] === 0x3a) return parseSipUri('sip', s, b, from + 4, end);
+    if ((b[from + 3]! | 0x20) === 0x73 && b[from + 4] === 0x3a) return parseSipUri('sips', s, b, from + 5, end);
   }
-  const colon = scanCased(s, from, SCHEME, end);
-  if (colon === from || colon >= end || s.charCodeAt(colon) !== 0x3a) return undefined;
+  const colon = scanCasedB(b, from, SCHEME, end);
+  if (colon === from || colon >= end || b[colon] !== 0x3a) return undefined;
   if (c0 < 0x61 || c0 > 0x7a) return undefined; // scheme starts with ALPHA
-  const scheme = (lastScanCase() & 1) === 0 ? s.slice(from, colon) : s.slice(from, colon).toLowerCase();
-  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(scheme, s, colon + 1, end);
-  if (scheme === 'tel') return parseTelUri(s, colon + 1, end);
-  if (colon + 1 >= end || !allIn(s, URIC, colon + 1, end)) return undefined;
+  const scheme = (lastCaseB() & 1) === 0 ? s.slice(from, colon) : s.slice(from, colon).toLowerCase();
+  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(scheme, s, b, colon + 1, end);
+  if (scheme === 'tel') return parseTelUri(s, b, colon + 1, end);
+  if (colon + 1 >= end || scanB(b, colon + 1, URIC, end) < end) return undefined;
   return { scheme, host: '', params: [], headers: [], opaque: s.slice(colon + 1, end) };
 }
 
