@@ -119,6 +119,49 @@ export function commonNameAtBytes(buf: Uint8Array, from: number, to: number): nu
   return -1;
 }
 
+/**
+ * A second index for the parser's fast path, by the first two bytes as written:
+ * PREFIX_HEAD[(b0 << 7) | b1] is the first spelling starting so (-1: none), PREFIX_NEXT[i] the
+ * next one.
+ */
+const PREFIX_HEAD = new Int16Array(128 * 128).fill(-1);
+const PREFIX_NEXT: number[] = SPELLINGS.map(() => -1);
+const LENGTHS: number[] = SPELLINGS.map((sp) => sp.length);
+for (let idx = 0; idx < SPELLINGS.length; idx++) {
+  const sp = SPELLINGS[idx]!;
+  const slot = (sp.charCodeAt(0) << 7) | sp.charCodeAt(1);
+  if (PREFIX_HEAD[slot] === -1) {
+    PREFIX_HEAD[slot] = idx;
+  } else {
+    let k = PREFIX_HEAD[slot]!;
+    while (PREFIX_NEXT[k]! >= 0) k = PREFIX_NEXT[k]!;
+    PREFIX_NEXT[k] = idx;
+  }
+}
+
+/**
+ * The common header name written at buf[pos] and followed directly by ":" (as nearly every
+ * sender writes it), or -1: then the caller finds the colon and uses commonNameAtBytes. The name
+ * ends at pos + lengthAt(idx). Candidates share the first two bytes; the colon's place is
+ * checked before any other byte, so a wrong candidate usually costs one load.
+ */
+export function commonNameColonAt(buf: Uint8Array, pos: number): number {
+  const slot = ((buf[pos]! & 0x7f) << 7) | (buf[pos + 1]! & 0x7f);
+  for (let idx = PREFIX_HEAD[slot]!; idx >= 0; idx = PREFIX_NEXT[idx]!) {
+    const end = pos + LENGTHS[idx]!;
+    if (buf[end] !== 0x3a) continue;
+    const base = CODE_START[idx]! - pos;
+    let k = pos + 2;
+    while (k < end && CODES[base + k] === buf[k]) k++;
+    if (k === end) return idx;
+  }
+  return -1;
+}
+
+export function lengthAt(idx: number): number {
+  return LENGTHS[idx]!;
+}
+
 export function spellingAt(idx: number): string {
   return SPELLINGS[idx]!;
 }

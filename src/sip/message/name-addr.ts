@@ -14,7 +14,7 @@
 import type { NameAddr } from './types';
 import { ADDR_SPEC_END, TOKEN_LWS, quote, unquote } from './chars';
 import { bytesOf, indexOfB, scanB, scanQuotedB, scanUntilB, skipWspB } from './bytes';
-import { cloneParams, formatParams, scanGenericParams } from './params';
+import { cloneParams, formatParams, scanGenericParams, scannedParams } from './params';
 import { cloneUri, formatUri, parseUriIn } from './uri';
 
 const COMMA = 0x2c;
@@ -77,15 +77,14 @@ function parseNameAddrAt(s: string, b: Uint8Array, i: number, end: number, inLis
   }
   const uri = parseUriIn(s, b, uriFrom, uriEnd);
   if (!uri) return undefined;
-  const params: NameAddr['params'] = [];
-  p = scanGenericParams(s, b, p, end, params);
+  p = scanGenericParams(s, b, p, end);
   if (p < 0) return undefined;
+  const params = scannedParams();
   p = skipWspB(b, p, end);
   if (p < end && !(inList && b[p] === COMMA)) return undefined;
   stoppedAt = p;
-  const value: NameAddr = { uri, params };
-  if (displayName !== undefined) value.displayName = displayName;
-  return value;
+  // One literal per shape (see makeUri in uri.ts).
+  return displayName !== undefined ? { displayName, uri, params } : { uri, params };
 }
 
 /**

@@ -53,6 +53,14 @@ export function formatParams(params: Params): string {
   return out;
 }
 
+/** The list scanned by the last scanGenericParams call (a fresh array each time). */
+let scanned: Params = [];
+
+/** The parameters found by the last scanGenericParams call; read it right after the call. */
+export function scannedParams(): Params {
+  return scanned;
+}
+
 /**
  * Scan `*( SEMI generic-param )` starting at offset i of s (b: its bytes, see bytes.ts), not past
  * `end` (RFC 3261 §25.1):
@@ -60,17 +68,20 @@ export function formatParams(params: Params): string {
  * with LWS allowed around ";" and "=" (header folding has already become a single SP).
  * Stops before the first char that cannot continue the list (end, ",", ...). Returns the index
  * of that char, or -1 on a malformed parameter (empty name `;;`, `name=` with no value, an
- * unterminated quoted string).
+ * unterminated quoted string). The list is left in scannedParams() (made with its first
+ * element: an empty `[]` grown by push would reserve 17 slots).
  */
-export function scanGenericParams(s: string, b: Uint8Array, i: number, end: number, out: Params): number {
+export function scanGenericParams(s: string, b: Uint8Array, i: number, end: number): number {
+  let out: Params | undefined;
   for (;;) {
     const j = skipWspB(b, i, end);
-    if (j >= end || b[j] !== 0x3b /* ; */) return i;
+    if (j >= end || b[j] !== 0x3b /* ; */) break;
     const nameStart = skipWspB(b, j + 1, end);
     const nameEnd = scanB(b, nameStart, TOKEN, end);
     if (nameEnd === nameStart) return -1;
     const name = s.slice(nameStart, nameEnd);
     const k = skipWspB(b, nameEnd, end);
+    let value: string | null = null;
     if (k < end && b[k] === 0x3d /* = */) {
       const vStart = skipWspB(b, k + 1, end);
       let vEnd: number;
@@ -82,11 +93,14 @@ export function scanGenericParams(s: string, b: Uint8Array, i: number, end: numb
         vEnd = scanB(b, vStart, GENVALUE, end);
         if (vEnd === vStart) return -1;
       }
-      out.push([name, s.slice(vStart, vEnd)]);
+      value = s.slice(vStart, vEnd);
       i = vEnd;
     } else {
-      out.push([name, null]);
       i = nameEnd;
     }
+    if (out === undefined) out = [[name, value]];
+    else out.push([name, value]);
   }
+  scanned = out ?? [];
+  return i;
 }

@@ -20,7 +20,7 @@ import { isAscii } from 'node:buffer';
 import type { ParseResult, SipRequest, SipResponse, SipUri } from './types';
 import { DIGIT, TOKEN, isWsp, parseDigits, scan, skipWsp } from './chars';
 import { Headers } from './headers';
-import { commonNameAt, commonNameAtBytes, computeHeaderKey, keyAt, spellingAt } from './header-names';
+import { commonNameAt, commonNameAtBytes, commonNameColonAt, computeHeaderKey, keyAt, lengthAt, spellingAt } from './header-names';
 import { parseContentLength } from './scalars';
 import { parseUri, parseUriIn } from './uri';
 import { parseDigitsB, scanB } from './bytes';
@@ -206,24 +206,34 @@ export function parseCommon(buf: Buffer, opts?: ParseOptions): ParseResult | und
     if (lf < 0 || buf[eol] !== CR || text.indexOf('\r', pos) !== eol) return undefined;
     const next = buf[lf + 1];
     if (next === SP || next === HTAB) return undefined; // folded
-    // A line without a colon ends the fast path, so this search runs past a line at most once.
-    const colon = text.indexOf(':', pos);
-    if (colon < 0 || colon > eol) return undefined;
-    let nameEnd = colon;
-    while (nameEnd > pos && (buf[nameEnd - 1] === SP || buf[nameEnd - 1] === HTAB)) nameEnd--;
-    if (nameEnd === pos || nameEnd - pos > maxNameLength) return undefined;
     let name: string;
     let key: string;
-    const common = commonNameAtBytes(buf, pos, nameEnd);
-    if (common >= 0) {
-      name = spellingAt(common);
-      key = keyAt(common);
+    let vStart: number;
+    const known = commonNameColonAt(buf, pos);
+    if (known >= 0) {
+      // `Name:` as usual: the name is a known spelling, so a token, and the colon follows it.
+      if (lengthAt(known) > maxNameLength) return undefined;
+      name = spellingAt(known);
+      key = keyAt(known);
+      vStart = pos + lengthAt(known) + 1;
     } else {
-      if (scanB(buf, pos, TOKEN, nameEnd) !== nameEnd) return undefined;
-      name = text.slice(pos, nameEnd);
-      key = computeHeaderKey(name);
+      // A line without a colon ends the fast path, so this search runs past a line at most once.
+      const colon = text.indexOf(':', pos);
+      if (colon < 0 || colon > eol) return undefined;
+      let nameEnd = colon;
+      while (nameEnd > pos && (buf[nameEnd - 1] === SP || buf[nameEnd - 1] === HTAB)) nameEnd--;
+      if (nameEnd === pos || nameEnd - pos > maxNameLength) return undefined;
+      const common = commonNameAtBytes(buf, pos, nameEnd);
+      if (common >= 0) {
+        name = spellingAt(common);
+        key = keyAt(common);
+      } else {
+        if (scanB(buf, pos, TOKEN, nameEnd) !== nameEnd) return undefined;
+        name = text.slice(pos, nameEnd);
+        key = computeHeaderKey(name);
+      }
+      vStart = colon + 1;
     }
-    let vStart = colon + 1;
     while (buf[vStart] === SP || buf[vStart] === HTAB) vStart++;
     let vEnd = eol;
     while (vEnd > vStart && (buf[vEnd - 1] === SP || buf[vEnd - 1] === HTAB)) vEnd--;

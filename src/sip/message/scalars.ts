@@ -5,7 +5,7 @@
  */
 import type { CSeq, Params } from './types';
 import { DIGIT, TOKEN, WORD, isWsp, parseDigits, parseUnsigned, scan, skipWsp } from './chars';
-import { scanGenericParams } from './params';
+import { scanGenericParams, scannedParams } from './params';
 import { bytesOf, parseDigitsB, scanB, skipWspB } from './bytes';
 
 /** 2^32 - 1: the ceiling of CSeq numbers (RFC 3261 §8.1.1.5, §20.16) and delta-seconds. */
@@ -78,9 +78,9 @@ export function parseMediaType(s: string): MediaType | undefined {
   const ss = skipWsp(s, slash + 1);
   const se = scan(s, ss, TOKEN);
   if (se === ss) return undefined;
-  const params: Params = [];
-  let p = scanGenericParams(s, bytesOf(s), se, s.length, params);
+  let p = scanGenericParams(s, bytesOf(s), se, s.length);
   if (p < 0) return undefined;
+  const params: Params = scannedParams();
   p = skipWsp(s, p);
   if (p !== s.length) return undefined;
   const type = te === slash && ss === slash + 1 ? s.slice(a, se) : s.slice(a, te) + '/' + s.slice(ss, se);

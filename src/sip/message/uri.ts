@@ -35,28 +35,39 @@ const QMARK = 0x3f;
 const EQ = 0x3d;
 const AMP = 0x26;
 
-/** `*( ";" pname [ "=" pvalue ] )` from offset p; appends to out; returns the index after, or -1. */
-function scanUriParams(s: string, b: Uint8Array, p: number, end: number, out: Array<[string, string | null]>): number {
+/** The list scanned by the last scanUriParams / scanUriHeaders call (a fresh array each time). */
+let scanned: Array<[string, string | null]> = [];
+
+/**
+ * `*( ";" pname [ "=" pvalue ] )` from offset p: the list is left in `scanned`; returns the index
+ * after, or -1. (Arrays are made with their first element: an empty `[]` grown by push would
+ * reserve 17 slots.)
+ */
+function scanUriParams(s: string, b: Uint8Array, p: number, end: number): number {
+  let out: Array<[string, string | null]> | undefined;
   while (p < end && b[p] === SEMI) {
     const nameEnd = indexOfAny(b, p + 1, end, SEMI, EQ, QMARK);
     const name = unescapeCheckedB(s, b, p + 1, nameEnd, PARAM);
     if (name === undefined || name.length === 0) return -1;
+    let value: string | null = null;
     if (nameEnd < end && b[nameEnd] === EQ) {
       const valueEnd = indexOfAny(b, nameEnd + 1, end, SEMI, QMARK, SEMI);
-      const value = unescapeCheckedB(s, b, nameEnd + 1, valueEnd, PARAM);
-      if (value === undefined || value.length === 0) return -1;
-      out.push([name, value]);
+      value = unescapeCheckedB(s, b, nameEnd + 1, valueEnd, PARAM) ?? null;
+      if (value === null || value.length === 0) return -1;
       p = valueEnd;
     } else {
-      out.push([name, null]);
       p = nameEnd;
     }
+    if (out === undefined) out = [[name, value]];
+    else out.push([name, value]);
   }
+  scanned = out ?? [];
   return p;
 }
 
-/** `"?" header *( "&" header )`, header = hname "=" hvalue (hvalue may be empty). */
-function scanUriHeaders(s: string, b: Uint8Array, p: number, end: number, out: Array<[string, string | null]>): number {
+/** `"?" header *( "&" header )`, header = hname "=" hvalue (hvalue may be empty); list in `scanned`. */
+function scanUriHeaders(s: string, b: Uint8Array, p: number, end: number): number {
+  const out: Array<[string, string | null]> = [];
   while (p < end) {
     const nameEnd = indexOfAny(b, p + 1, end, EQ, AMP, AMP);
     if (nameEnd >= end || b[nameEnd] !== EQ) return -1;
@@ -68,11 +79,34 @@ function scanUriHeaders(s: string, b: Uint8Array, p: number, end: number, out: A
     out.push([name, value]);
     p = valueEnd;
   }
+  scanned = out;
   return p;
 }
 
+/**
+ * A SipUri built in one literal per shape (properties added one by one would each move the
+ * object to a new hidden class, and past four spill into a separate property array).
+ */
+function makeUri(
+  scheme: string, user: string | undefined, password: string | undefined, host: string, port: number,
+  params: Array<[string, string | null]>, headers: Array<[string, string | null]>,
+): SipUri {
+  if (password !== undefined) {
+    const u: SipUri = { scheme, user, password, host, params, headers };
+    if (port > 0) u.port = port;
+    return u;
+  }
+  if (user !== undefined) {
+    return port > 0 ? { scheme, user, host, port, params, headers } : { scheme, user, host, params, headers };
+  }
+  return port > 0 ? { scheme, host, port, params, headers } : { scheme, host, params, headers };
+}
+
 function parseSipUri(scheme: string, s: string, b: Uint8Array, i: number, end: number): SipUri | undefined {
-  const uri: SipUri = { scheme, host: '', params: [], headers: [] };
+  let user: string | undefined;
+  let password: string | undefined;
+  let host: string;
+  let port = 0;
   let p = i;
   const at = scanUserinfoB(b, i, end, USERINFO);
   if (at >= 0) {
@@ -81,15 +115,13 @@ function parseSipUri(scheme: string, s: string, b: Uint8Array, i: number, end: n
     if (userEnd === i) return undefined;
     if (colon < 0 && !lastUserinfoEscaped()) {
       // Every byte was checked by scanUserinfoB and ":" "%" are absent: USERINFO minus those is USER.
-      uri.user = s.slice(i, at);
+      user = s.slice(i, at);
     } else {
-      const user = unescapeCheckedB(s, b, i, userEnd, USER);
+      user = unescapeCheckedB(s, b, i, userEnd, USER);
       if (user === undefined) return undefined;
-      uri.user = user;
       if (colon >= 0) {
-        const password = unescapeCheckedB(s, b, colon + 1, at, PASSWORD);
+        password = unescapeCheckedB(s, b, colon + 1, at, PASSWORD);
         if (password === undefined) return undefined;
-        uri.password = password;
       }
     }
     p = at + 1;
@@ -98,32 +130,35 @@ function parseSipUri(scheme: string, s: string, b: Uint8Array, i: number, end: n
   if (p < end && b[p] === 0x5b /* [ */) {
     const close = indexOfB(b, 0x5d /* ] */, p, end);
     if (close < 0) return undefined;
-    const host = parseIpv6Reference(s, p + 1, close);
-    if (host === undefined) return undefined;
-    uri.host = host;
+    const h = parseIpv6Reference(s, p + 1, close);
+    if (h === undefined) return undefined;
+    host = h;
     p = close + 1;
   } else {
     const q = scanCasedB(b, p, HOST, end);
     if (q === p) return undefined;
-    uri.host = (lastCaseB() & 1) === 0 ? s.slice(p, q) : s.slice(p, q).toLowerCase();
+    host = (lastCaseB() & 1) === 0 ? s.slice(p, q) : s.slice(p, q).toLowerCase();
     p = q;
   }
   // port
   if (p < end && b[p] === 0x3a) {
     const q = scanB(b, p + 1, DIGIT, end);
     // At most 5 digits: `005060` is as suspicious as 99999 (security.md §2.3, CVE-2026-106803).
-    const port = q - p - 1 <= 5 ? parseDigitsB(b, p + 1, q, 65535) : undefined;
-    if (port === undefined || port === 0) return undefined;
-    uri.port = port;
+    const n = q - p - 1 <= 5 ? parseDigitsB(b, p + 1, q, 65535) : undefined;
+    if (n === undefined || n === 0) return undefined;
+    port = n;
     p = q;
   }
-  p = scanUriParams(s, b, p, end, uri.params);
+  p = scanUriParams(s, b, p, end);
   if (p < 0) return undefined;
+  const params = scanned;
+  let headers: Array<[string, string | null]> = [];
   if (p < end && b[p] === QMARK) {
-    p = scanUriHeaders(s, b, p, end, uri.headers);
+    p = scanUriHeaders(s, b, p, end);
     if (p < 0) return undefined;
+    headers = scanned;
   }
-  return p === end ? uri : undefined;
+  return p === end ? makeUri(scheme, user, password, host, port, params, headers) : undefined;
 }
 
 /**
@@ -149,13 +184,11 @@ export function parseIpv6Reference(s: string, from: number, to: number): string 
 }
 
 function parseTelUri(s: string, b: Uint8Array, i: number, end: number): SipUri | undefined {
-  const uri: SipUri = { scheme: 'tel', host: '', params: [], headers: [] };
   const numberEnd = indexOfAny(b, i, end, SEMI, QMARK, SEMI);
   const number = unescapeCheckedB(s, b, i, numberEnd, TEL);
   if (number === undefined || number.length === 0) return undefined;
-  uri.user = number;
-  const p = scanUriParams(s, b, numberEnd, end, uri.params);
-  return p === end ? uri : undefined;
+  const p = scanUriParams(s, b, numberEnd, end);
+  return p === end ? { scheme: 'tel', user: number, host: '', params: scanned, headers: [] } : undefined;
 }
 
 /**

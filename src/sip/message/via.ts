@@ -12,7 +12,7 @@
 import type { Via } from './types';
 import { DIGIT, HOST, TOKEN } from './chars';
 import { bytesOf, indexOfB, lastCaseB, parseDigitsB, scanB, scanCasedB, skipWspB } from './bytes';
-import { cloneParams, formatParams, getParam, scanGenericParams } from './params';
+import { cloneParams, formatParams, getParam, scanGenericParams, scannedParams } from './params';
 import { formatHost, parseIpv6Reference } from './uri';
 
 function expectSlash(b: Uint8Array, i: number, end: number): number {
@@ -80,22 +80,24 @@ function parseViaAt(s: string, b: Uint8Array, i: number, end: number): Via | und
     host = (lastCaseB() & 1) === 0 ? s.slice(p, q) : s.slice(p, q).toLowerCase();
     p = q;
   }
-  const value: Via = { protocol, transport, host, params: [] };
+  let port = 0;
   const afterHost = skipWspB(b, p, end);
   if (afterHost < end && b[afterHost] === 0x3a) {
     const ps = skipWspB(b, afterHost + 1, end);
     const pe = scanB(b, ps, DIGIT, end);
-    const port = pe - ps <= 5 ? parseDigitsB(b, ps, pe, 65535) : undefined;
-    if (port === undefined || port === 0) return undefined;
-    value.port = port;
+    const n = pe - ps <= 5 ? parseDigitsB(b, ps, pe, 65535) : undefined;
+    if (n === undefined || n === 0) return undefined;
+    port = n;
     p = pe;
   }
-  p = scanGenericParams(s, b, p, end, value.params);
+  p = scanGenericParams(s, b, p, end);
   if (p < 0) return undefined;
+  const params = scannedParams();
   p = skipWspB(b, p, end);
   if (p < end && b[p] !== 0x2c) return undefined;
   stoppedAt = p;
-  return value;
+  // One literal per shape (see makeUri in uri.ts).
+  return port > 0 ? { protocol, transport, host, port, params } : { protocol, transport, host, params };
 }
 
 /**
