@@ -52,7 +52,13 @@ export interface SipStackOptions {
   stream?: StreamOptions;
   /** 100 Trying delay for INVITE server transactions: 0 = at once (default, as FreeSWITCH). */
   trying100DelayMs?: number;
+  /**
+   * Cap on live full server transactions (before and during their final response); excess
+   * requests get 503. Default 50000. Completed non-INVITE transactions on UDP are kept compact
+   * and bounded by maxCompletedServerTransactions instead (TransactionLayerOptions).
+   */
   maxServerTransactions?: number;
+  maxCompletedServerTransactions?: number;
 }
 
 export interface ListenOptions {
@@ -122,6 +128,7 @@ export class SipStack {
       transport: this.transport,
       trying100DelayMs: opts.trying100DelayMs,
       maxServerTransactions: opts.maxServerTransactions,
+      maxCompletedServerTransactions: opts.maxCompletedServerTransactions,
     });
     const tu: TransactionUser = {
       onRequest: (tx, req, env) => {

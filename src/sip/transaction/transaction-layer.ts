@@ -12,13 +12,13 @@
  *
  * Validation of requests (validateRequest) and the UAS checks happen above, in SipStack.
  */
-import type { Clock } from '../../util/clock';
+import type { Clock, TimerHandle } from '../../util/clock';
 import { StrowgerError } from '../../util/errors';
 import type { Logger } from '../../util/logger';
 import { token } from '../../util/ids';
 import { createResponse, getCSeq, getToTag, getTopVia } from '../message';
 import type { SipRequest, SipResponse } from '../message/types';
-import type { InboundEnvelope, TransportLayer } from '../transport/transport-layer';
+import type { InboundEnvelope, SentMessage, TransportLayer } from '../transport/transport-layer';
 import type { SendTarget } from '../transport/types';
 import type { ResponseHint } from '../transport/via-routing';
 import type { TransactionContext } from './base';
@@ -29,7 +29,7 @@ import { make100Trying, makeNon2xxAck } from './messages';
 import { ServerInviteTransaction } from './server-invite';
 import { ServerNonInviteTransaction } from './server-non-invite';
 import { ServerTransaction } from './server-transaction';
-import { timerValues, type TimerConfig } from './timers';
+import { timerValues, type TimerConfig, type TimerValues } from './timers';
 import type { ClientTransactionCallbacks } from './types';
 
 export type ClientTransaction = ClientInviteTransaction | ClientNonInviteTransaction;
@@ -59,6 +59,26 @@ export interface TransactionLayerCounters {
   strayAcks: number;
   /** Requests refused because maxServerTransactions was reached (503). */
   overload: number;
+  /** Completed non-INVITE server transactions kept in compact form (see CompletedNist). */
+  compacted: number;
+  /** Compact records dropped before Timer J because maxCompletedServerTransactions was reached. */
+  compactEvicted: number;
+}
+
+/**
+ * A non-INVITE server transaction in the Completed state on an unreliable transport, reduced to
+ * what that state does (RFC 3261 §17.2.2): answer each retransmission of the request with the
+ * same final response until Timer J (64*T1) fires. The state machine object, the parsed request
+ * and the response are released; only the bytes sent and their target stay. Used when nobody
+ * listens to the transaction's events, so nothing observable changes but memory: at 5,000
+ * REGISTERs/s, 32 s of Completed transactions is 320,000 of them.
+ */
+interface CompletedNist {
+  /** Id of the transaction it replaced (a late send error of its final response drops it). */
+  id: string;
+  sent: SentMessage;
+  /** Clock time (ms) when Timer J fires. */
+  expiresAt: number;
 }
 
 export interface TransactionLayerOptions {
@@ -68,8 +88,17 @@ export interface TransactionLayerOptions {
   transport: TransportLayer;
   /** 100 Trying delay for INVITE server transactions; 0 = immediately (default). */
   trying100DelayMs?: number;
-  /** Cap on live server transactions (flood bound); excess requests get 503. Default 50000. */
+  /**
+   * Cap on live full server transactions (flood bound); excess requests get 503. Default 50000.
+   * Compact Completed ones (CompletedNist) do not count: they have their own cap below.
+   */
   maxServerTransactions?: number;
+  /**
+   * Cap on compact Completed non-INVITE transactions (CompletedNist). Beyond it the oldest is
+   * dropped before its Timer J (a later retransmission of that request is then seen as new).
+   * Default 400000 (12,500 transactions/s for 32 s).
+   */
+  maxCompletedServerTransactions?: number;
 }
 
 export class TransactionLayer {
@@ -84,8 +113,17 @@ export class TransactionLayer {
     strayResponses: 0,
     strayAcks: 0,
     overload: 0,
+    compacted: 0,
+    compactEvicted: 0,
   };
   private readonly servers = new Map<string, ServerTransaction>();
+  /** Compact Completed NISTs by server key, in Timer J order (all share one J: insertion order). */
+  private readonly completed = new Map<string, CompletedNist>();
+  private completedTimer: TimerHandle | undefined;
+  /** When completedTimer fires (clock ms), if armed. */
+  private completedTimerAt = Infinity;
+  private readonly timersReliable: TimerValues;
+  private readonly timersUnreliable: TimerValues;
   private readonly clients = new Map<string, ClientTransaction>();
   private tu: TransactionUser | undefined;
   private nextId = 1;
@@ -94,14 +132,21 @@ export class TransactionLayer {
 
   constructor(private readonly opts: TransactionLayerOptions) {
     this.log = opts.logger.child({ mod: 'sip.transaction' });
+    this.timersReliable = timerValues(opts.timers, true);
+    this.timersUnreliable = timerValues(opts.timers, false);
   }
 
   setUser(tu: TransactionUser): void {
     this.tu = tu;
   }
 
+  /** Live server transactions, compact Completed ones included. */
   get liveServer(): number {
-    return this.servers.size;
+    return this.servers.size + this.completed.size;
+  }
+  /** Of liveServer, how many are compact Completed non-INVITE transactions. */
+  get liveCompactServer(): number {
+    return this.completed.size;
   }
   get liveClient(): number {
     return this.clients.size;
@@ -116,7 +161,7 @@ export class TransactionLayer {
   private context(reliable: boolean, onTerminated: (tx: unknown) => void, send: TransactionContext['send']): TransactionContext {
     return {
       clock: this.opts.clock,
-      timers: timerValues(this.opts.timers, reliable),
+      timers: reliable ? this.timersReliable : this.timersUnreliable,
       reliable,
       log: this.log,
       send,
@@ -141,6 +186,15 @@ export class TransactionLayer {
     if (existing) {
       this.counters.retransmissionsAbsorbed++;
       existing.fsm.receive(req);
+      return;
+    }
+    const done = this.completed.size > 0 ? this.completed.get(key) : undefined;
+    if (done) {
+      // §17.2.2 Completed: "the server transaction MUST pass the final response to the transport
+      // layer for retransmission whenever a retransmission of the request is received".
+      this.counters.retransmissionsAbsorbed++;
+      this.counters.retransmissionsSent++;
+      this.opts.transport.resend(done.sent, () => this.dropCompleted(key, done.id));
       return;
     }
     if (req.method === 'CANCEL') return this.handleCancel(req, env, key);
@@ -171,18 +225,30 @@ export class TransactionLayer {
     const id = `st${this.nextId++}`;
     const hint: ResponseHint = { protocol: env.transport, remote: env.remote, connectionId: env.connectionId };
     let wrapper: ServerTransaction | undefined;
+    let lastSent: SentMessage | undefined;
     const ctx = this.context(
       reliable,
       () => {
         if (this.servers.get(key) === wrapper) this.servers.delete(key);
       },
-      (msg, onError) => this.opts.transport.sendResponse(msg as SipResponse, hint, onError),
+      (msg, onError) => {
+        lastSent = this.opts.transport.sendResponse(msg as SipResponse, hint, (err) => {
+          this.dropCompleted(key, id);
+          onError(err);
+        });
+      },
     );
-    const fsm =
-      req.method === 'INVITE'
-        ? new ServerInviteTransaction(ctx, id, req, { make100: make100Trying, trying100DelayMs: this.opts.trying100DelayMs })
-        : new ServerNonInviteTransaction(ctx, id, req);
-    wrapper = new ServerTransaction(fsm, env);
+    const invite = req.method === 'INVITE';
+    const fsm = invite
+      ? new ServerInviteTransaction(ctx, id, req, { make100: make100Trying, trying100DelayMs: this.opts.trying100DelayMs })
+      : new ServerNonInviteTransaction(ctx, id, req);
+    const afterRespond =
+      invite || reliable
+        ? undefined
+        : (tx: ServerTransaction): void => {
+            if (lastSent && tx.fsm.state === 'Completed') this.compact(key, tx.fsm as ServerNonInviteTransaction, lastSent);
+          };
+    wrapper = new ServerTransaction(fsm, env, afterRespond);
     const w = wrapper;
     if (fsm instanceof ServerInviteTransaction) {
       fsm.events = {
@@ -193,6 +259,57 @@ export class TransactionLayer {
     this.counters.serverCreated++;
     fsm.start();
     return wrapper;
+  }
+
+  /**
+   * A NIST that just entered Completed on an unreliable transport becomes a CompletedNist, unless
+   * its owner listens to its events (then the full state machine keeps running: onTerminated
+   * and onFailure fire as the FSM says).
+   */
+  private compact(key: string, fsm: ServerNonInviteTransaction, sent: SentMessage): void {
+    if (fsm.events.onTerminated || fsm.events.onFailure) return;
+    const j = this.timersUnreliable.J;
+    fsm.dispose(); // Timer J cancelled; the servers entry goes (onTerminated above)
+    if (j <= 0 || this.closed) return;
+    const max = this.opts.maxCompletedServerTransactions ?? 400_000;
+    while (this.completed.size >= max) {
+      const oldest = this.completed.keys().next();
+      if (oldest.done) break;
+      this.completed.delete(oldest.value);
+      this.counters.compactEvicted++;
+    }
+    this.completed.delete(key);
+    this.completed.set(key, { id: fsm.id, sent, expiresAt: this.opts.clock.now() + j });
+    this.counters.compacted++;
+    this.armCompletedTimer();
+  }
+
+  private dropCompleted(key: string, id: string): void {
+    const rec = this.completed.get(key);
+    if (rec && rec.id === id) this.completed.delete(key);
+  }
+
+  /** One clock timer for all compact records: it fires when the oldest one's Timer J is due. */
+  private armCompletedTimer(): void {
+    const first = this.completed.values().next();
+    if (first.done) return;
+    const at = first.value.expiresAt;
+    if (this.completedTimer && this.completedTimerAt <= at) return;
+    this.completedTimer?.cancel();
+    this.completedTimerAt = at;
+    this.completedTimer = this.opts.clock.setTimeout(() => this.expireCompleted(), Math.max(0, at - this.opts.clock.now()));
+  }
+
+  private expireCompleted(): void {
+    this.completedTimer = undefined;
+    this.completedTimerAt = Infinity;
+    const now = this.opts.clock.now();
+    // Every record has the same J, so insertion order is expiry order.
+    for (const [key, rec] of this.completed) {
+      if (rec.expiresAt > now) break;
+      this.completed.delete(key);
+    }
+    this.armCompletedTimer();
   }
 
   private handleAck(ack: SipRequest, env: InboundEnvelope): void {
@@ -332,5 +449,8 @@ export class TransactionLayer {
     for (const tx of [...this.clients.values()]) tx.dispose();
     this.servers.clear();
     this.clients.clear();
+    this.completed.clear();
+    this.completedTimer?.cancel();
+    this.completedTimer = undefined;
   }
 }

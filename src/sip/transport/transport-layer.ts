@@ -32,6 +32,12 @@ export interface InboundEnvelope {
 
 export type MessageReceiver = (msg: SipMessage, env: InboundEnvelope) => void;
 
+/** What went on the wire: the serialized bytes and where they went (kept to resend them). */
+export interface SentMessage {
+  bytes: Buffer;
+  target: SendTarget;
+}
+
 export interface TransportLayerCounters {
   messagesIn: number;
   requestsIn: number;
@@ -179,8 +185,11 @@ export class TransportLayer {
     this.sendTo(req, target, undefined, onError);
   }
 
-  /** Send a response where §18.2.2 / RFC 3581 say (see via-routing.ts). */
-  sendResponse(res: SipResponse, hint?: ResponseHint, onError?: (err: Error) => void): void {
+  /**
+   * Send a response where §18.2.2 / RFC 3581 say (see via-routing.ts). Returns the bytes and the
+   * target when they were handed to a transport (undefined when not; onError then follows).
+   */
+  sendResponse(res: SipResponse, hint?: ResponseHint, onError?: (err: Error) => void): SentMessage | undefined {
     const target = responseTarget(
       topViaOf(res),
       hint,
@@ -196,40 +205,65 @@ export class TransportLayer {
     );
     if (!target) {
       this.fail(new Error('no route for response (no Via, no source)'), onError, true);
-      return;
+      return undefined;
     }
-    this.sendTo(res, target, undefined, onError);
+    return this.sendTo(res, target, undefined, onError);
   }
 
-  /** Serialize and send; every failure is counted and reported through onError. */
-  sendTo(msg: SipMessage, target: SendTarget, local: HostPort | undefined, onError?: (err: Error) => void): void {
+  /**
+   * Serialize and send; every failure is counted and reported through onError. Returns what was
+   * handed to the transport (undefined when nothing was).
+   */
+  sendTo(msg: SipMessage, target: SendTarget, local: HostPort | undefined, onError?: (err: Error) => void): SentMessage | undefined {
     if (this.closed) {
       this.fail(new Error('transport layer closed'), onError, false);
-      return;
+      return undefined;
     }
     const why = unroutableReason(target.address);
     if (why && !target.connectionId) {
       this.fail(new Error(`cannot send to ${target.address}: ${why}`), onError, true);
-      return;
+      return undefined;
     }
     const t = this.pick(target.protocol, target.address, local);
     if (!t) {
       this.fail(new Error(`no ${target.protocol} transport`), onError, true);
-      return;
+      return undefined;
     }
     let bytes: Buffer;
     try {
       bytes = serialize(msg);
     } catch (err) {
       this.fail(err instanceof Error ? err : new Error(String(err)), onError, false);
+      return undefined;
+    }
+    this.counters.messagesOut++;
+    t.send(bytes, target, (err) => this.sendFailed(err, target, onError));
+    return { bytes, target };
+  }
+
+  /**
+   * Send bytes that went out before (a retransmission from a compact completed transaction) to
+   * the same target, over the same kind of transport.
+   */
+  resend(sent: SentMessage, onError?: (err: Error) => void): void {
+    if (this.closed) {
+      this.fail(new Error('transport layer closed'), onError, false);
+      return;
+    }
+    const target = sent.target;
+    const t = this.pick(target.protocol, target.address);
+    if (!t) {
+      this.fail(new Error(`no ${target.protocol} transport`), onError, true);
       return;
     }
     this.counters.messagesOut++;
-    t.send(bytes, target, (err) => {
-      this.counters.sendErrors++;
-      this.log.debug({ err: err.message, to: `${target.protocol}:${target.address}:${target.port}` }, 'send failed');
-      onError?.(err);
-    });
+    t.send(sent.bytes, target, (err) => this.sendFailed(err, target, onError));
+  }
+
+  private sendFailed(err: Error, target: SendTarget, onError: ((err: Error) => void) | undefined): void {
+    this.counters.sendErrors++;
+    this.log.debug({ err: err.message, to: `${target.protocol}:${target.address}:${target.port}` }, 'send failed');
+    onError?.(err);
   }
 
   /** Raw bytes (keep-alives, tests). */

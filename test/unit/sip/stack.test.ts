@@ -157,14 +157,23 @@ describe('SipStack over loop transports', () => {
     expect(a.peer.responses().map((r) => r.status)).toEqual([501]);
 
     const b = loopSetup({ stack: { maxServerTransactions: 1 } });
-    b.stack.onRequest(() => {
-      throw new Error('handler bug');
+    b.stack.onRequest((tx) => {
+      if (tx.request.headers.get('call-id') === 'q2') throw new Error('handler bug');
+      // q3 is left unanswered: it stays a full transaction and fills the cap.
     });
-    b.peer.send(raw('OPTIONS sip:a@127.0.0.1 SIP/2.0', ['Via: SIP/2.0/UDP 127.0.0.2;branch=z9hG4bK2', 'From: <sip:b@x>;tag=1', 'To: <sip:a@x>', 'Call-ID: q2', 'CSeq: 1 OPTIONS']));
-    b.peer.send(raw('OPTIONS sip:a@127.0.0.1 SIP/2.0', ['Via: SIP/2.0/UDP 127.0.0.2;branch=z9hG4bK3', 'From: <sip:b@x>;tag=1', 'To: <sip:a@x>', 'Call-ID: q3', 'CSeq: 1 OPTIONS']));
+    const options = (n: number) =>
+      raw('OPTIONS sip:a@127.0.0.1 SIP/2.0', [`Via: SIP/2.0/UDP 127.0.0.2;branch=z9hG4bK${n}`, 'From: <sip:b@x>;tag=1', 'To: <sip:a@x>', `Call-ID: q${n}`, 'CSeq: 1 OPTIONS']);
+    b.peer.send(options(2));
+    b.clock.advance(0);
+    expect(b.peer.responses().map((r) => r.status)).toEqual([500]);
+    // The answered q2 waits for Timer J in compact form, which the cap does not count.
+    expect(b.stack.counters().serverTransactions).toBe(1);
+    expect(b.stack.transactions.liveCompactServer).toBe(1);
+    b.peer.send(options(3));
+    b.peer.send(options(4));
     b.clock.advance(0);
     expect(b.peer.responses().map((r) => r.status)).toEqual([500, 503]);
-    expect(b.stack.counters().serverTransactions).toBe(1);
+    expect(b.stack.counters().serverTransactions).toBe(2);
   });
 
   it('misuse is a typed control-plane error', () => {
