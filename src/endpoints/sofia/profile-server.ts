@@ -57,6 +57,8 @@ export class ProfileServer {
   readonly name: string;
   readonly userAgent: string;
   private readonly handlers = new Map<string, MethodHandler>();
+  /** Body types understood (RFC 3261 §8.2.3, Accept); call handling adds application/dtmf-relay. */
+  readonly accept: string[] = ['application/sdp'];
   private readonly supported: string[];
   private readonly log: Logger;
   private bound: { udp?: { address: string; port: number }; tcp?: { address: string; port: number } } = {};
@@ -117,7 +119,7 @@ export class ProfileServer {
   }
 
   policy(): UasPolicy {
-    return { allow: this.allow(), supported: this.supported, accept: ['application/sdp'] };
+    return { allow: this.allow(), supported: this.supported, accept: this.accept };
   }
 
   /** Headers every response of this profile carries. */

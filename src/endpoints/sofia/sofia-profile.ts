@@ -104,6 +104,7 @@ export class SofiaProfile implements LegHost {
       o.digest ?? new DigestServer({ nonceTtlSeconds: o.config.nonceTtl, clock: this.clock, algorithms: algorithms.length ? algorithms : ['MD5'] });
     this.codecPrefs = { inbound: o.config.inboundCodecPrefs, outbound: o.config.outboundCodecPrefs };
     const s = o.server;
+    if (!s.accept.includes('application/dtmf-relay')) s.accept.push('application/dtmf-relay');
     s.handle('INVITE', (c) => void this.onInvite(c));
     for (const m of ['BYE', 'INFO', 'UPDATE']) s.handle(m, (c) => this.onInDialog(c));
     s.handle('OPTIONS', (c) => (getToTag(c.req) !== undefined ? this.onInDialog(c) : this.answerOptions(c)));

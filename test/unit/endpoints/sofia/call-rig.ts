@@ -17,6 +17,13 @@ import { SofiaEndpoint, SofiaProfile, userEndpoint } from '../../../../src/endpo
 import {
   createRequest,
   createResponse,
+  formatNameAddr,
+  formatVia,
+  getParam,
+  getRoutes,
+  getVias,
+  parseMessage,
+  serialize,
   getCSeq,
   getToTag,
   makeCancel,
@@ -27,7 +34,7 @@ import {
   type SipResponse,
 } from '../../../../src/sip';
 import { answerChallenge } from '../../../../src/sip/auth';
-import { Dialog } from '../../../../src/sip/dialog';
+import { Dialog, targetForUri } from '../../../../src/sip/dialog';
 import { LoopNetwork, type LoopTransport } from '../../../../src/sip/transport/loop';
 import { realClock } from '../../../../src/util/clock';
 import { token } from '../../../../src/util/ids';
@@ -75,7 +82,7 @@ export async function waitFor(cond: () => boolean, ms = 3000, what = 'condition'
 
 /** What the phone answers to an incoming INVITE. */
 export type PhoneBehaviour =
-  | { kind: 'answer'; ringMs?: number; sdp?: string }
+  | { kind: 'answer'; ringMs?: number; sdp?: string; recordRoute?: string; early?: boolean }
   | { kind: 'reject'; status: number; ringMs?: number }
   | { kind: 'ring' }
   | { kind: 'silent' };
@@ -150,6 +157,10 @@ export class Phone {
     if (b.kind === 'silent') return;
     const ring = (): void => {
       call.dialog ??= Dialog.asUas(req, tx.toTag, this.contact);
+      if (b.kind === 'answer' && b.early) {
+        tx.reply(183, { headers: [['Contact', this.contact], ['Content-Type', 'application/sdp']], body: Buffer.from(sdp(this.rtpPort, [[0, 'PCMU/8000']], 'sendrecv', this.address)) });
+        return;
+      }
       tx.reply(180, { headers: [['Contact', this.contact]] });
     };
     if (b.kind === 'ring') return ring();
@@ -159,10 +170,14 @@ export class Phone {
         tx.reply(b.status);
         return;
       }
+      // A proxy between us and the B2BUA would have put its Record-Route into the request and
+      // we would copy it into the 200 (§12.1.1); here the phone plays both roles.
+      const rr: Array<[string, string]> = b.recordRoute ? [['Record-Route', b.recordRoute]] : [];
+      if (b.recordRoute) req.headers.prepend('Record-Route', b.recordRoute);
       call.dialog ??= Dialog.asUas(req, tx.toTag, this.contact);
       call.dialog.confirm();
       tx.reply(200, {
-        headers: [['Contact', this.contact], ['Content-Type', 'application/sdp']],
+        headers: [...rr, ['Contact', this.contact], ['Content-Type', 'application/sdp']],
         body: Buffer.from(b.sdp ?? sdp(this.rtpPort, [[0, 'PCMU/8000']], 'sendrecv', this.address)),
       });
     };
@@ -177,12 +192,20 @@ export class Phone {
   readonly outgoing: OutgoingCall[] = [];
 
   /** Send an INVITE to the server; credentials answer a 407 once when given. */
-  call(dest: string, opts: { sdp?: string; password?: string; headers?: Array<[string, string]> } = {}): OutgoingCall {
+  call(dest: string, opts: CallOptions = {}): OutgoingCall {
     const c = new OutgoingCall(this, dest, opts);
     this.outgoing.push(c);
     c.send();
     return c;
   }
+}
+
+export interface CallOptions {
+  sdp?: string;
+  password?: string;
+  headers?: Array<[string, string]>;
+  /** Send the INVITE to this outbound proxy instead of the server. */
+  proxy?: { address: string; port: number };
 }
 
 export class OutgoingCall {
@@ -198,8 +221,17 @@ export class OutgoingCall {
   constructor(
     readonly phone: Phone,
     readonly dest: string,
-    readonly opts: { sdp?: string; password?: string; headers?: Array<[string, string]> },
+    readonly opts: CallOptions,
   ) {}
+
+  private get firstHop(): { protocol: 'UDP'; address: string; port: number } {
+    return { protocol: 'UDP', ...(this.opts.proxy ?? SERVER) };
+  }
+
+  /** Where in-dialog requests go: the dialog's next hop (route set, RFC 3261 §12.2.1.1). */
+  get dialogHop(): { protocol: 'UDP' | 'TCP'; address: string; port: number } {
+    return (this.dialog && targetForUri(this.dialog.nextHopUri())) ?? this.firstHop;
+  }
 
   get finalStatus(): number | undefined {
     return this.responses.find((r) => r.status >= 200)?.status;
@@ -223,7 +255,7 @@ export class OutgoingCall {
     const body = this.opts.sdp ?? sdp(this.phone.rtpPort, [[0, 'PCMU/8000']], 'sendrecv', this.phone.address);
     if (body) headers.push(['Content-Type', 'application/sdp']);
     this.invite = createRequest({ method: 'INVITE', uri, headers, body: Buffer.from(body) });
-    this.tx = this.phone.stack.sendRequest(this.invite, { protocol: 'UDP', ...SERVER }, {
+    this.tx = this.phone.stack.sendRequest(this.invite, this.firstHop, {
       onResponse: (res) => this.onResponse(res),
     });
   }
@@ -246,12 +278,12 @@ export class OutgoingCall {
     if (res.status >= 200 && res.status < 300) {
       if (!this.dialog) this.dialog = Dialog.asUac(this.invite, res, this.phone.contact);
       const seq = getCSeq(res)!.seq;
-      this.phone.stack.sendAck(this.dialog!.createAck(seq), { protocol: 'UDP', ...SERVER });
+      this.phone.stack.sendAck(this.dialog!.createAck(seq), this.dialogHop);
     }
   }
 
   cancel(): void {
-    this.phone.stack.sendRequest(makeCancel(this.invite), { protocol: 'UDP', ...SERVER });
+    this.phone.stack.sendRequest(makeCancel(this.invite), this.firstHop);
   }
 
   /** Send a request in the dialog; resolves with the final response. */
@@ -260,11 +292,11 @@ export class OutgoingCall {
       const d = this.dialog;
       if (!d) return reject(new Error('no dialog'));
       const headers: Array<[string, string]> = [...(opts.headers ?? [])];
-      if (opts.body) headers.push(['Content-Type', 'application/sdp']);
+      if (opts.body && !headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['Content-Type', 'application/sdp']);
       const req = d.createRequest(method, { headers, body: opts.body ? Buffer.from(opts.body) : undefined });
-      this.phone.stack.sendRequest(req, { protocol: 'UDP', ...SERVER }, {
+      this.phone.stack.sendRequest(req, this.dialogHop, {
         onFinal: (res) => {
-          if (method === 'INVITE' && res.status < 300) this.phone.stack.sendAck(d.createAck(getCSeq(res)!.seq), { protocol: 'UDP', ...SERVER });
+          if (method === 'INVITE' && res.status < 300) this.phone.stack.sendAck(d.createAck(getCSeq(res)!.seq), this.dialogHop);
           resolve(res);
         },
         onTimeout: () => reject(new Error(`${method} timed out`)),
@@ -357,3 +389,51 @@ export class CallRig {
 }
 
 export { createResponse };
+
+/**
+ * A minimal record-routing stateless proxy (RFC 3261 §16.6 steps 4-8, §16.7 step 3, §16.12):
+ * pops a Route naming itself, record-routes dialog-creating INVITEs, adds its Via, forwards to the
+ * next Route or the Request-URI; responses go back by the next Via.
+ */
+export class MiniProxy {
+  readonly transport: LoopTransport;
+  readonly seen: string[] = [];
+  private n = 0;
+
+  constructor(net: LoopNetwork, readonly address: string) {
+    this.transport = net.bind('UDP', address, 5060);
+    this.transport.setHandler({ onFrame: (f) => this.onFrame(f.data, f.remote) });
+  }
+
+  private onFrame(data: Buffer, remote: { address: string; port: number }): void {
+    const r = parseMessage(data);
+    if (!r.ok) return;
+    const m = r.msg;
+    const h = m.headers;
+    if (m.type === 'response') {
+      h.deleteFirst('via');
+      const next = getVias(m)[0];
+      if (!next) return;
+      this.seen.push(`${m.status} ${getCSeq(m)?.method}`);
+      this.transport.send(serialize(m), { protocol: 'UDP', address: getParam(next.params, 'received') ?? next.host, port: next.port ?? 5060 });
+      return;
+    }
+    this.seen.push(m.method);
+    const routes = getRoutes(m);
+    if (routes[0] && routes[0].uri.host === this.address) {
+      h.delete('route');
+      for (const rr of routes.slice(1)) h.append('Route', formatNameAddr(rr));
+    }
+    if (m.method === 'INVITE' && getToTag(m) === undefined) h.prepend('Record-Route', `<sip:${this.address};lr>`);
+    const top = getVias(m)[0]!;
+    // RFC 3581: stamp received/rport on the previous hop's Via so responses find it.
+    const via = { ...top, params: [...top.params.filter(([k]) => k !== 'received' && k !== 'rport'), ['received', remote.address], ['rport', String(remote.port)]] as Array<[string, string | null]> };
+    h.deleteFirst('via');
+    h.prepend('Via', formatVia(via));
+    h.prepend('Via', `SIP/2.0/UDP ${this.address}:5060;branch=z9hG4bKproxy${++this.n}x${token(3)}`);
+    const rest = getRoutes(m);
+    const hop = rest[0] ? rest[0].uri : m.uri;
+    const t = targetForUri(hop);
+    if (t) this.transport.send(serialize(m), t);
+  }
+}
