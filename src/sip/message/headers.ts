@@ -15,55 +15,59 @@
 import type { SipHeaders } from './types';
 import { headerKey } from './header-names';
 
+/** Span encoding (fromSpans): start << SPAN_BITS | end; offsets must stay below 2^SPAN_BITS. */
+export const SPAN_BITS = 15;
+const SPAN_MASK = (1 << SPAN_BITS) - 1;
+
 /** Accessor memo slots (accessors.ts numbers its parsers below this). */
-export const MEMO_SLOTS = 24;
+export const MEMO_SLOTS = 16;
 
 export class Headers implements SipHeaders {
   private names: string[];
-  /** Line values; an entry left undefined is read lazily as src.slice(spans[2i], spans[2i + 1]). */
+  /** Line values; an entry left undefined (or past the end) is read lazily from src (spans). */
   private values: Array<string | undefined>;
   private keys: string[];
   /** The flat header text the parser read (lazy values are ranges of it), or undefined. */
   private src: string | undefined;
   /** src's bytes (same offsets: the parser only keeps spans of all-ASCII messages). */
   private bytes: Uint8Array | undefined;
+  /** Line i's value is src[spans[i] >> SPAN_BITS, spans[i] & SPAN_MASK) (see fromSpans). */
   private spans: number[] | undefined;
   /** Parsed views by accessor slot (accessors.ts), dropped on every mutation. */
   private memo: unknown[] | undefined;
 
-  constructor(entries?: Iterable<readonly [string, string]>) {
-    this.names = [];
-    this.values = [];
-    this.keys = [];
-    this.src = undefined;
-    this.bytes = undefined;
-    this.spans = undefined;
+  /**
+   * `new Headers(entries)`. The other parameters are for fromParsed/fromSpans (one constructor,
+   * so every Headers has the same hidden class, and no empty arrays made only to be replaced).
+   */
+  constructor(
+    entries?: Iterable<readonly [string, string]>,
+    names?: string[], keys?: string[], values?: Array<string | undefined>,
+    src?: string, bytes?: Uint8Array, spans?: number[],
+  ) {
+    this.names = names ?? [];
+    this.values = values ?? [];
+    this.keys = keys ?? [];
+    this.src = src;
+    this.bytes = bytes;
+    this.spans = spans;
     this.memo = undefined;
     if (entries) for (const [n, v] of entries) this.append(n, v);
   }
 
   /** Build from arrays the parser already holds (no copy; the caller gives them up). */
   static fromParsed(names: string[], values: string[], keys: string[]): Headers {
-    const h = new Headers();
-    h.names = names;
-    h.values = values;
-    h.keys = keys;
-    return h;
+    return new Headers(undefined, names, keys, values);
   }
 
   /**
-   * Build with lazy values: line i's value is src.slice(spans[2i], spans[2i + 1]), cut only when
-   * asked (most lines of a received message are never read). The caller gives the arrays up.
+   * Build with lazy values: line i's value is src.slice(start, end) with spans[i] =
+   * start << SPAN_BITS | end (one small integer per line: offsets stay below 2^SPAN_BITS), cut
+   * only when asked (most lines of a received message are never read). The caller gives the
+   * arrays up.
    */
   static fromSpans(names: string[], keys: string[], src: string, bytes: Uint8Array, spans: number[]): Headers {
-    const h = new Headers();
-    h.names = names;
-    h.values = new Array<string | undefined>(names.length);
-    h.keys = keys;
-    h.src = src;
-    h.bytes = bytes;
-    h.spans = spans;
-    return h;
+    return new Headers(undefined, names, keys, [], src, bytes, spans);
   }
 
   get size(): number {
@@ -115,20 +119,20 @@ export class Headers implements SipHeaders {
 
   /** @internal */
   spanStart(i: number): number {
-    return this.spans![2 * i]!;
+    return this.spans![i]! >> SPAN_BITS;
   }
 
   /** @internal */
   spanEnd(i: number): number {
-    return this.spans![2 * i + 1]!;
+    return this.spans![i]! & SPAN_MASK;
   }
 
   /** @internal Value of line i. */
   valueAt(i: number): string {
     const v = this.values[i];
     if (v !== undefined) return v;
-    const spans = this.spans!;
-    return (this.values[i] = this.src!.slice(spans[2 * i]!, spans[2 * i + 1]!));
+    const span = this.spans![i]!;
+    return (this.values[i] = this.src!.slice(span >> SPAN_BITS, span & SPAN_MASK));
   }
 
   /** Number of lines of this header. */
@@ -158,9 +162,10 @@ export class Headers implements SipHeaders {
   }
 
   append(name: string, value: string): void {
-    // Indexes of existing lines do not move: lazy values stay valid.
+    // Indexes of existing lines do not move: lazy values stay valid (values may be shorter than
+    // names while lazy, so the new value goes to its index, not to the end of values).
+    this.values[this.names.length] = value;
     this.names.push(name);
-    this.values.push(value);
     this.keys.push(headerKey(name));
     this.memo = undefined;
   }

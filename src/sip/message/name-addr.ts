@@ -102,15 +102,16 @@ export function parseNameAddr(s: string, from = 0, end = s.length, bytes?: Uint8
  */
 export function parseNameAddrList(s: string, from = 0, end = s.length, bytes?: Uint8Array): NameAddr[] | undefined {
   const b = bytes ?? bytesOf(s);
-  const out: NameAddr[] = [];
-  let i = from;
-  for (;;) {
-    const r = parseNameAddrAt(s, b, i, end, true);
+  const first = parseNameAddrAt(s, b, from, end, true);
+  if (!first) return undefined;
+  // Made with its first element (an empty `[]` grown by push reserves 17 slots).
+  const out: NameAddr[] = [first];
+  while (stoppedAt < end) {
+    const r = parseNameAddrAt(s, b, stoppedAt + 1, end, true); // past the comma
     if (!r) return undefined;
     out.push(r);
-    if (stoppedAt >= end) return out;
-    i = stoppedAt + 1; // skip the comma
   }
+  return out;
 }
 
 /** `"Display" <uri>;params` (always with <>, which is valid for every URI, RFC 3261 §20.10). */

@@ -19,7 +19,7 @@
 import { isAscii } from 'node:buffer';
 import type { ParseResult, SipRequest, SipResponse, SipUri } from './types';
 import { DIGIT, TOKEN, isWsp, parseDigits, scan, skipWsp } from './chars';
-import { Headers } from './headers';
+import { Headers, SPAN_BITS } from './headers';
 import { commonNameAt, commonNameAtBytes, commonNameColonAt, computeHeaderKey, keyAt, lengthAt, spellingAt } from './header-names';
 import { parseContentLength } from './scalars';
 import { parseUri, parseUriIn } from './uri';
@@ -124,8 +124,12 @@ const latin1: (buf: Buffer, len: number) => string =
     ? (buf, len) => (buf as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(0, len)
     : (buf, len) => buf.toString('latin1', 0, len);
 
-/** Larger messages take the general path (the fast path decodes the body along with the head). */
+/**
+ * Larger messages take the general path (the fast path decodes the body along with the head).
+ * Below 2^SPAN_BITS: header value offsets are packed into one small integer (Headers.fromSpans).
+ */
 const FAST_PATH_MAX_BYTES = 16 * 1024;
+if (FAST_PATH_MAX_BYTES >= 1 << SPAN_BITS) throw new Error('parser: FAST_PATH_MAX_BYTES must stay below 2^SPAN_BITS');
 
 /**
  * The fast path: the common, well-formed message, in one pass. It takes an all-ASCII message
@@ -239,7 +243,7 @@ export function parseCommon(buf: Buffer, opts?: ParseOptions): ParseResult | und
     while (vEnd > vStart && (buf[vEnd - 1] === SP || buf[vEnd - 1] === HTAB)) vEnd--;
     names.push(name);
     keys.push(key);
-    spans.push(vStart, vEnd);
+    spans.push((vStart << SPAN_BITS) | vEnd);
     if (key === 'content-length') {
       const cl = parseDigitsB(buf, vStart, vEnd, 0x7fffffff);
       if (cl === undefined || (contentLength >= 0 && cl !== contentLength)) return undefined;

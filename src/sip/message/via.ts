@@ -106,15 +106,16 @@ function parseViaAt(s: string, b: Uint8Array, i: number, end: number): Via | und
  */
 export function parseVia(s: string, from = 0, end = s.length, bytes?: Uint8Array): Via[] | undefined {
   const b = bytes ?? bytesOf(s);
-  const out: Via[] = [];
-  let i = from;
-  for (;;) {
-    const v = parseViaAt(s, b, i, end);
+  const first = parseViaAt(s, b, from, end);
+  if (!first) return undefined;
+  // Made with its first element (an empty `[]` grown by push reserves 17 slots).
+  const out: Via[] = [first];
+  while (stoppedAt < end) {
+    const v = parseViaAt(s, b, stoppedAt + 1, end);
     if (!v) return undefined;
     out.push(v);
-    if (stoppedAt >= end) return out;
-    i = stoppedAt + 1;
   }
+  return out;
 }
 
 export function formatVia(v: Via): string {
