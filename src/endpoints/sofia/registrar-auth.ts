@@ -117,7 +117,7 @@ export class RegisterAuthenticator {
       this.counters.unknownUser++;
       result = this.digest.verifyUnknownUser(input);
     } else {
-      result = this.digest.verify({ ...input, ...secret });
+      result = this.digest.verify(Object.assign(input, secret));
     }
 
     switch (result.outcome) {

@@ -65,11 +65,15 @@ export class NonceCountTracker {
   }
 
   private sweep(wallMs: number): void {
-    // Expired entries: look at a few from the LRU end (amortised O(1) per commit).
-    let steps = 0;
-    for (const [k, e] of this.entries) {
-      if (steps++ >= 8) break;
-      if (wallMs - e.issuedAt >= this.ttlMs) this.entries.delete(k);
+    // Expired entries: drop them from the LRU end while they are expired, at most 8 per commit
+    // (amortised O(1)); the first live one stops the walk.
+    const it = this.entries.entries();
+    for (let steps = 0; steps < 8; steps++) {
+      const next = it.next();
+      if (next.done) break;
+      const [k, e] = next.value;
+      if (wallMs - e.issuedAt < this.ttlMs) break;
+      this.entries.delete(k);
     }
     while (this.entries.size > this.capacity) {
       const first = this.entries.keys().next();

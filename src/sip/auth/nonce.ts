@@ -23,6 +23,7 @@
  *   simply `invalid`.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { fillRandom } from '../transaction/random-pool';
 
 const EPOCH_LEN = 4;
 const TS_LEN = 6;
@@ -74,7 +75,7 @@ export class NonceSigner {
     body.writeUIntBE(Math.max(0, Math.floor(wallMs)), EPOCH_LEN, TS_LEN);
     this.seq = this.seq >= 0xffff_ffff_ffff ? 1 : this.seq + 1;
     body.writeUIntBE(this.seq, EPOCH_LEN + TS_LEN, SEQ_LEN);
-    randomBytes(RAND_LEN).copy(body, EPOCH_LEN + TS_LEN + SEQ_LEN);
+    fillRandom(body, EPOCH_LEN + TS_LEN + SEQ_LEN, RAND_LEN);
     return Buffer.concat([body, this.mac(body, realm, ip)]).toString('base64url');
   }
 

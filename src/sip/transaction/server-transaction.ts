@@ -4,12 +4,12 @@
  * transaction (RFC 3261 §8.2.6.2: every response of this UAS to this request carries the same tag,
  * so a provisional and the final response of an INVITE belong to the same dialog).
  */
-import { token } from '../../util/ids';
 import { createResponse } from '../message';
 import type { SipRequest, SipResponse } from '../message/types';
 import type { InboundEnvelope } from '../transport/transport-layer';
 import type { ServerInviteTransaction } from './server-invite';
 import type { ServerNonInviteTransaction } from './server-non-invite';
+import { randomHex } from './random-pool';
 import type { ServerTransactionEvents } from './types';
 
 export interface ReplyOptions {
@@ -33,7 +33,7 @@ export class ServerTransaction {
     readonly envelope: InboundEnvelope,
     private readonly afterRespond?: (tx: ServerTransaction) => void,
   ) {
-    this.toTag = token(6);
+    this.toTag = randomHex(6);
   }
 
   get id(): string {

@@ -4,7 +4,7 @@
  */
 import { realClock, type Clock } from '../../../util/clock';
 import { StrowgerError } from '../../../util/errors';
-import { compareBindings, normalizeHost, planRegister } from './register-plan';
+import { bindingRow, compareBindings, normalizeHost, planRegister } from './register-plan';
 import type { Binding, BindingRefresh, LocationStore, LookupOptions, NewBinding, RegisterOutcome, RegisterRequest } from './types';
 
 function aorKey(user: string, host: string): string {
@@ -29,7 +29,7 @@ export class MemoryLocationStore implements LocationStore {
 
   private insert(b: NewBinding): Binding {
     const now = this.clock.wallNow();
-    const row: Binding = { ...b, host: normalizeHost(b.host), id: this.nextId++, createdAt: b.createdAt ?? now, updatedAt: b.updatedAt ?? now };
+    const row = bindingRow(b, this.nextId++, b.createdAt ?? now, b.updatedAt ?? now);
     this.rows.set(row.id, row);
     const k = aorKey(row.user, row.host);
     let set = this.byAor.get(k);

@@ -10,6 +10,13 @@
  *   bindings that expired while the process was down are purged on open (`purgedOnOpen`).
  * - Every statement is prepared once; applyRegister runs read-plan-write inside one IMMEDIATE
  *   transaction (RFC 3261 §10.3 step 8: all or nothing).
+ * - Group commit: the REGISTERs handed in during one turn of the event loop (the datagrams read
+ *   in one poll) are applied one after the other in ONE transaction at the end of that turn
+ *   (setImmediate), and each promise resolves only after that COMMIT: the 200 still waits for
+ *   the binding to be in the WAL, but N registrations share one commit (a commit, not the
+ *   statements, is most of the cost). If the batch fails, nothing of it was written and each
+ *   request is retried in its own transaction, so one bad request fails alone. Every other
+ *   method applies the waiting batch first, so operations take effect in call order.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -17,7 +24,7 @@ import Database from 'better-sqlite3';
 import { realClock, type Clock } from '../../../util/clock';
 import { StrowgerError } from '../../../util/errors';
 import { logger } from '../../../util/logger';
-import { compareBindings, normalizeHost, planRegister } from './register-plan';
+import { bindingRow, compareBindings, normalizeHost, planRegister } from './register-plan';
 import type { Binding, BindingRefresh, LocationStore, LookupOptions, NewBinding, RegisterOutcome, RegisterRequest } from './types';
 
 const SCHEMA_VERSION = 1;
@@ -78,6 +85,33 @@ const COLUMNS = [
 ] as const satisfies ReadonlyArray<readonly [string, keyof Binding]>;
 
 type Row = Record<string, string | number | null>;
+type Value = string | number | null;
+
+/** INSERT parameters in COLUMNS order. */
+function insertValues(b: Binding): Value[] {
+  return [
+    b.profile, b.user, b.host, b.contact, b.callId, b.cseq, b.expiresAt, b.q, b.transport, b.receivedIp, b.receivedPort,
+    b.localIp, b.localPort, b.userAgent, b.status, b.nat ? 1 : 0, b.routeTarget, b.authUsername, b.authRealm, b.createdAt, b.updatedAt,
+  ];
+}
+
+/** The columns a REGISTER refresh rewrites (planRegister's patch), in REFRESH_SQL order. */
+const REFRESH_SQL =
+  'UPDATE bindings SET contact = ?, call_id = ?, cseq = ?, expires_at = ?, q = ?, transport = ?, received_ip = ?, received_port = ?, ' +
+  'local_ip = ?, local_port = ?, user_agent = ?, status = ?, nat = ?, route_target = ?, auth_username = ?, auth_realm = ?, updated_at = ? WHERE id = ?';
+
+function refreshValues(b: Binding): Value[] {
+  return [
+    b.contact, b.callId, b.cseq, b.expiresAt, b.q, b.transport, b.receivedIp, b.receivedPort, b.localIp, b.localPort, b.userAgent,
+    b.status, b.nat ? 1 : 0, b.routeTarget, b.authUsername, b.authRealm, b.updatedAt, b.id,
+  ];
+}
+
+interface PendingRegister {
+  req: RegisterRequest;
+  resolve: (o: RegisterOutcome) => void;
+  reject: (err: unknown) => void;
+}
 
 /**
  * mkdir -p without `{ recursive: true }`: Node 20's recursive mkdirSync can spin forever on
@@ -164,7 +198,16 @@ export class SqliteLocationStore implements LocationStore {
     purge: Database.Statement;
   };
   private readonly updateCache = new Map<string, Database.Statement>();
+  private readonly insertRun: Database.Statement;
+  private readonly refreshRun: Database.Statement;
   private readonly applyTx: (req: RegisterRequest) => RegisterOutcome;
+  private readonly applyBatchTx: (reqs: RegisterRequest[]) => RegisterOutcome[];
+  /** REGISTERs waiting for this turn's group commit. */
+  private pending: PendingRegister[] = [];
+  private flushQueued = false;
+  private readonly flushCallback = (): void => this.flushPending();
+  /** Group commits done and REGISTERs in them (diagnostics, tests). */
+  readonly commitStats = { commits: 0, registers: 0, largestBatch: 0, retriedAlone: 0 };
 
   /** Opens (creating if needed) the store; bindings expired while down are purged. */
   static open(opts: SqliteLocationStoreOptions): SqliteLocationStore {
@@ -205,9 +248,14 @@ export class SqliteLocationStore implements LocationStore {
       countProfile: this.db.prepare('SELECT COUNT(*) AS n FROM bindings WHERE profile = ?').pluck(),
       purge: this.db.prepare('DELETE FROM bindings WHERE expires_at <= ? RETURNING *'),
     };
+    this.insertRun = this.db.prepare(`INSERT INTO bindings (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    this.refreshRun = this.db.prepare(REFRESH_SQL);
     this.applyTx = this.db.transaction((req: RegisterRequest) => this.applySync(req)).immediate as unknown as (
       req: RegisterRequest,
     ) => RegisterOutcome;
+    this.applyBatchTx = this.db.transaction((reqs: RegisterRequest[]) => reqs.map((r) => this.applySync(r))).immediate as unknown as (
+      reqs: RegisterRequest[],
+    ) => RegisterOutcome[];
     this.purgedOnOpen = (this.st.purge.all(this.clock.wallNow()) as Row[]).length;
     if (this.purgedOnOpen > 0) {
       logger.child({ mod: 'sofia.location' }).info({ purged: this.purgedOnOpen, path: this.path }, 'purged bindings that expired while down');
@@ -220,11 +268,52 @@ export class SqliteLocationStore implements LocationStore {
 
   private wrap<T>(what: string, fn: () => T): T {
     this.check();
+    this.flushPending();
     try {
       return fn();
     } catch (err) {
-      if (err instanceof StrowgerError) throw err;
-      throw new StrowgerError('LOCATION_STORE', `${what}: ${(err as Error).message}`);
+      throw storeError(what, err);
+    }
+  }
+
+  /** Apply the waiting REGISTERs in one transaction, then settle their promises. */
+  private flushPending(): void {
+    this.flushQueued = false;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    if (this.closed) {
+      for (const p of batch) p.reject(new StrowgerError('LOCATION_STORE', 'location store is closed'));
+      return;
+    }
+    let outcomes: RegisterOutcome[] | undefined;
+    let failure: unknown;
+    try {
+      outcomes = batch.length === 1 ? [this.applyTx(batch[0]!.req)] : this.applyBatchTx(batch.map((p) => p.req));
+    } catch (err) {
+      failure = err;
+    }
+    if (outcomes) {
+      this.commitStats.commits++;
+      this.commitStats.registers += batch.length;
+      if (batch.length > this.commitStats.largestBatch) this.commitStats.largestBatch = batch.length;
+      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outcomes[i]!);
+      return;
+    }
+    if (batch.length === 1) {
+      batch[0]!.reject(storeError('applyRegister', failure));
+      return;
+    }
+    // The batch was rolled back as a whole: find the culprit(s) one transaction each.
+    for (const p of batch) {
+      this.commitStats.retriedAlone++;
+      try {
+        p.resolve(this.applyTx(p.req));
+        this.commitStats.commits++;
+        this.commitStats.registers++;
+      } catch (err) {
+        p.reject(storeError('applyRegister', err));
+      }
     }
   }
 
@@ -232,6 +321,21 @@ export class SqliteLocationStore implements LocationStore {
     const now = this.clock.wallNow();
     const row = this.st.insert.get(toParams({ ...b, host: normalizeHost(b.host), createdAt: b.createdAt ?? now, updatedAt: b.updatedAt ?? now })) as Row;
     return fromRow(row);
+  }
+
+  /** A REGISTER's new row: built here, written without reading it back. */
+  private insertPlanned(b: NewBinding): Binding {
+    const now = this.clock.wallNow();
+    const row = bindingRow(b, 0, b.createdAt ?? now, b.updatedAt ?? now);
+    row.id = Number(this.insertRun.run(insertValues(row)).lastInsertRowid);
+    return row;
+  }
+
+  /** A REGISTER's refresh of a row read in this transaction: the new row is that row + the patch. */
+  private refreshPlanned(row: Binding, patch: BindingRefresh): Binding {
+    const next: Binding = { ...row, ...patch, id: row.id, updatedAt: patch.updatedAt ?? this.clock.wallNow() };
+    if (this.refreshRun.run(refreshValues(next)).changes !== 1) throw new Error(`binding ${row.id} vanished during a REGISTER`);
+    return next;
   }
 
   private updateSync(id: number, patch: BindingRefresh): Binding | undefined {
@@ -258,8 +362,8 @@ export class SqliteLocationStore implements LocationStore {
     const plan = planRegister(existing, req);
     if (!plan.ok) return plan;
     for (const d of plan.deletes) this.st.del.run(d.id);
-    const refreshed = plan.updates.map((u) => this.updateSync(u.id, u.patch)!);
-    const added = plan.inserts.map((b) => this.insertSync(b));
+    const refreshed = plan.updates.map((u) => this.refreshPlanned(existing.find((b) => b.id === u.id)!, u.patch));
+    const added = plan.inserts.map((b) => this.insertPlanned(b));
     // The AOR's rows after the update, without a second query: existing - deleted, with the
     // refreshed rows' new values, plus the added rows.
     const gone = new Set(plan.deletes.map((d) => d.id));
@@ -272,8 +376,16 @@ export class SqliteLocationStore implements LocationStore {
     return { ok: true, bindings, added, refreshed, removed: plan.deletes };
   }
 
-  async applyRegister(req: RegisterRequest): Promise<RegisterOutcome> {
-    return this.wrap('applyRegister', () => this.applyTx(req));
+  /** Resolves after the group commit of this turn of the event loop (see the file comment). */
+  applyRegister(req: RegisterRequest): Promise<RegisterOutcome> {
+    if (this.closed) return Promise.reject(new StrowgerError('LOCATION_STORE', 'location store is closed'));
+    return new Promise<RegisterOutcome>((resolve, reject) => {
+      this.pending.push({ req, resolve, reject });
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        setImmediate(this.flushCallback);
+      }
+    });
   }
 
   async add(binding: NewBinding): Promise<Binding> {
@@ -326,7 +438,13 @@ export class SqliteLocationStore implements LocationStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.flushPending();
     this.closed = true;
     this.db.close();
   }
+}
+
+function storeError(what: string, err: unknown): StrowgerError {
+  if (err instanceof StrowgerError) return err;
+  return new StrowgerError('LOCATION_STORE', `${what}: ${err instanceof Error ? err.message : String(err)}`);
 }
