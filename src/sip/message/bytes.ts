@@ -166,6 +166,38 @@ export function lastUserinfoEscaped(): boolean {
   return userinfoEscaped;
 }
 
+/**
+ * The usual request methods as constants when b[from, from + len) spells one (no slice, and
+ * later comparisons meet the same string), else undefined.
+ */
+export function knownMethodAt(b: Uint8Array, from: number, len: number): string | undefined {
+  const c = b[from];
+  switch (len) {
+    case 3:
+      if (c === 0x41 && b[from + 1] === 0x43 && b[from + 2] === 0x4b) return 'ACK';
+      if (c === 0x42 && b[from + 1] === 0x59 && b[from + 2] === 0x45) return 'BYE';
+      return undefined;
+    case 6:
+      if (c === 0x49 && b[from + 1] === 0x4e && b[from + 2] === 0x56 && b[from + 3] === 0x49 && b[from + 4] === 0x54 &&
+        b[from + 5] === 0x45) return 'INVITE';
+      if (c === 0x43 && b[from + 1] === 0x41 && b[from + 2] === 0x4e && b[from + 3] === 0x43 && b[from + 4] === 0x45 &&
+        b[from + 5] === 0x4c) return 'CANCEL';
+      if (c === 0x4e && b[from + 1] === 0x4f && b[from + 2] === 0x54 && b[from + 3] === 0x49 && b[from + 4] === 0x46 &&
+        b[from + 5] === 0x59) return 'NOTIFY';
+      return undefined;
+    case 7:
+      if (c === 0x4f && b[from + 1] === 0x50 && b[from + 2] === 0x54 && b[from + 3] === 0x49 && b[from + 4] === 0x4f &&
+        b[from + 5] === 0x4e && b[from + 6] === 0x53) return 'OPTIONS';
+      return undefined;
+    case 8:
+      if (c === 0x52 && b[from + 1] === 0x45 && b[from + 2] === 0x47 && b[from + 3] === 0x49 && b[from + 4] === 0x53 &&
+        b[from + 5] === 0x54 && b[from + 6] === 0x45 && b[from + 7] === 0x52) return 'REGISTER';
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
 const SCRATCH_SIZE = 4096;
 let scratch: Buffer | undefined;
 

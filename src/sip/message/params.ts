@@ -99,6 +99,7 @@ export function scanGenericParams(s: string, b: Uint8Array, i: number, end: numb
       i = nameEnd;
     }
     if (out === undefined) out = [[name, value]];
+    else if (out.length === 1) out = [out[0]!, [name, value]];
     else out.push([name, value]);
   }
   scanned = out ?? [];

@@ -23,7 +23,7 @@ import { Headers, SPAN_BITS } from './headers';
 import { commonNameAt, commonNameAtBytes, commonNameColonAt, computeHeaderKey, keyAt, lengthAt, spellingAt } from './header-names';
 import { parseContentLength } from './scalars';
 import { parseUri, parseUriIn } from './uri';
-import { parseDigitsB, scanB } from './bytes';
+import { knownMethodAt, parseDigitsB, scanB } from './bytes';
 
 export interface ParseOptions {
   /** Reject a message with more header lines than this (400). Default 256. */
@@ -118,11 +118,15 @@ const LF = 0x0a;
 const SP = 0x20;
 const HTAB = 0x09;
 
-/** buf.latin1Slice when present (it is, on every Node Buffer; toString adds two JS wrappers). */
-const latin1: (buf: Buffer, len: number) => string =
-  typeof (Buffer.prototype as unknown as { latin1Slice?: unknown }).latin1Slice === 'function'
-    ? (buf, len) => (buf as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(0, len)
-    : (buf, len) => buf.toString('latin1', 0, len);
+/** Node's Buffer#latin1Slice (behind toString('latin1'), which adds two JS wrappers), if present. */
+type Latin1Slicer = { latin1Slice?(start: number, end: number): string };
+const HAS_LATIN1_SLICE = typeof (Buffer.prototype as Latin1Slicer).latin1Slice === 'function';
+
+/** b[from, from + 7) is exactly `SIP/2.0`. */
+function isSip20(b: Uint8Array, from: number): boolean {
+  return b[from] === 0x53 && b[from + 1] === 0x49 && b[from + 2] === 0x50 && b[from + 3] === 0x2f &&
+    b[from + 4] === 0x32 && b[from + 5] === 0x2e && b[from + 6] === 0x30;
+}
 
 /**
  * Larger messages take the general path (the fast path decodes the body along with the head).
@@ -148,7 +152,7 @@ if (FAST_PATH_MAX_BYTES >= 1 << SPAN_BITS) throw new Error('parser: FAST_PATH_MA
 export function parseCommon(buf: Buffer, opts?: ParseOptions): ParseResult | undefined {
   const len = buf.length;
   if (len > FAST_PATH_MAX_BYTES || len < 8 || !isAscii(buf)) return undefined;
-  const text = latin1(buf, len);
+  const text = HAS_LATIN1_SLICE ? (buf as Latin1Slicer).latin1Slice!(0, len) : buf.toString('latin1', 0, len);
   const c0 = buf[0]!;
   if (c0 === CR || c0 === LF) return undefined;
   const firstEnd = text.indexOf('\r\n');
@@ -163,7 +167,7 @@ export function parseCommon(buf: Buffer, opts?: ParseOptions): ParseResult | und
   let reason = '';
   const isResponse = text.charCodeAt(3) === 0x2f && (c0 | 0x20) === 0x73 && (text.charCodeAt(1) | 0x20) === 0x69;
   if (isResponse) {
-    version = parseVersion(text, 0, sp1);
+    version = sp1 === 7 && isSip20(buf, 0) ? SIP_2_0 : parseVersion(text, 0, sp1);
     const codeEnd = sp1 + 4;
     if (!version || codeEnd > firstEnd) return undefined;
     const d1 = text.charCodeAt(sp1 + 1) - 48;
@@ -180,11 +184,11 @@ export function parseCommon(buf: Buffer, opts?: ParseOptions): ParseResult | und
     if (scanB(buf, 0, TOKEN, sp1) !== sp1) return undefined;
     const sp2 = text.indexOf(' ', sp1 + 1);
     if (sp2 < 0 || sp2 > firstEnd || sp2 === sp1 + 1) return undefined;
-    version = parseVersion(text, sp2 + 1, firstEnd);
+    version = firstEnd - sp2 === 8 && isSip20(buf, sp2 + 1) ? SIP_2_0 : parseVersion(text, sp2 + 1, firstEnd);
     if (!version) return undefined;
     uri = parseUriIn(text, buf, sp1 + 1, sp2);
     if (!uri) return undefined;
-    method = text.slice(0, sp1);
+    method = knownMethodAt(buf, 0, sp1) ?? text.slice(0, sp1);
   }
 
   // Header lines: name *WSP ":" *WSP value *WSP CRLF, until the empty line.

@@ -6,7 +6,7 @@
 import type { CSeq, Params } from './types';
 import { DIGIT, TOKEN, WORD, isWsp, parseDigits, parseUnsigned, scan, skipWsp } from './chars';
 import { scanGenericParams, scannedParams } from './params';
-import { bytesOf, parseDigitsB, scanB, skipWspB } from './bytes';
+import { bytesOf, knownMethodAt, parseDigitsB, scanB, skipWspB } from './bytes';
 
 /** 2^32 - 1: the ceiling of CSeq numbers (RFC 3261 §8.1.1.5, §20.16) and delta-seconds. */
 export const MAX_UINT32 = 0xffffffff;
@@ -26,7 +26,7 @@ export function parseCSeq(s: string, from = 0, end = s.length, bytes?: Uint8Arra
   const me = scanB(b, m, TOKEN, end);
   if (me === m) return undefined;
   if (skipWspB(b, me, end) !== end) return undefined;
-  return { seq, method: s.slice(m, me) };
+  return { seq, method: knownMethodAt(b, m, me - m) ?? s.slice(m, me) };
 }
 
 export function formatCSeq(c: CSeq): string {
