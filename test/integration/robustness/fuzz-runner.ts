@@ -5,10 +5,13 @@
  *   startServer() (the real composition root: conf/ copy, --set overrides, registrars)
  *     internal 127.0.0.1:5060, external 127.0.0.1:5080
  *   127.0.0.9  ── N seeded mutations over UDP (paced in batches until the server has read them)
+ *   127.0.0.10 ── K authenticated REGISTERs for 1000-1019 with fuzzed Contact/Expires/To/headers
+ *                 (register-fuzz.ts: the digest is computed after the mutation, so they reach the
+ *                 registrar's bindings and the SQLite location store)
  *             ── M mutations over TCP (1..10 per connection, random write chunking, 8 at a time)
  *   127.0.0.3  ── OPTIONS probes during and after (UDP), one OPTIONS over TCP at the end
  *
- * Env: ROBUST_SEED (default: random, printed first), ROBUST_UDP_N (5000), ROBUST_TCP_N (1000),
+ * Env: ROBUST_SEED (default: random, printed first), ROBUST_UDP_N (5000), ROBUST_AUTH_N (1000), ROBUST_TCP_N (1000),
  * ROBUST_ONLY=udp:A-B or tcp:A-B (replay only those inputs of the seed's stream).
  * Output: `ROBUST_SEED n`, `FUZZ_BATCH proto a b` before each batch (the last one printed
  * names the batch in flight if the process dies), then one `ROBUST_RESULT {json}` line.
@@ -20,16 +23,23 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startServer } from '../../../src/main';
 import type { TcpTransport } from '../../../src/sip/transport/tcp';
 import type { StackCounters } from '../../../src/sip/stack';
+import { parseMessage } from '../../../src/sip/message';
+import { LegitUac, type Outcome } from './legit-uac';
 import { loadCorpus, mutationAt, rngFor } from './mutate';
-import { bindUdp, fdCount, memoryAfterGc, tcpOptions, tempConf, udpSocketDrops, until, UdpProber, type ProbeResult } from './wire';
+import { authRegisterAt } from './register-fuzz';
+import { bindUdp, fdCount, memoryAfterGc, statusAndCallId, tcpOptions, tempConf, udpSocketDrops, until, UdpProber, type ProbeResult } from './wire';
 
 const SERVER_IP = '127.0.0.1';
 const PORTS = { internal: 5060, external: 5080 };
 const ATTACKER = '127.0.0.9';
 const PROBER = '127.0.0.3';
 const BATCH = 50;
-/** Bytes sent but not yet read by the server before the sender waits (SO_RCVBUF is ~208 KiB). */
-const MAX_UNREAD_BYTES = 96_000;
+/**
+ * Bytes sent but not yet read by the server before the sender waits. SO_RCVBUF is ~208 KiB but is
+ * charged by skb truesize (a 64 KB datagram costs far more than 64 KB), so at most one big
+ * datagram may be unread at a time.
+ */
+const MAX_UNREAD_BYTES = 48_000;
 const PROBE_EVERY = 500;
 const TCP_OFFSET = 1_000_000;
 
@@ -48,6 +58,7 @@ function onlyRange(proto: 'udp' | 'tcp'): [number, number] | undefined {
 export interface FuzzResult {
   seed: number;
   udp: { sent: number; bytes: number; perTarget: Record<string, number>; framesIn: number; kernelDrops: number; slowestBatchMs: number; slowestBatch: [number, number]; responses: number };
+  auth: { sent: number; challenges: number; statuses: Record<string, number>; reasons: Record<string, number>; unanswered: number; bindingsAfter: number; legitRegister: Outcome; lookup1001: number };
   tcp: { inputs: number; connections: number; closedByServer: number; responses: number; leftOpen: number; probe: ProbeResult };
   probes: { during: ProbeResult[]; after: ProbeResult[] };
   counters: Record<string, StackCounters>;
@@ -98,8 +109,11 @@ async function main(): Promise<void> {
   let probesSent = 0;
   let slowest = { ms: 0, batch: [0, 0] as [number, number] };
   let unreadBytes = 0;
+  let authFrames = 0;
+  const serverDrops = () => targets.reduce((n, t) => n + Math.max(0, udpSocketDrops(SERVER_IP, t.port)), 0) - dropsBefore;
+  // A datagram the kernel dropped anyway is counted there: waiting for it would only stall.
   const caughtUp = async () => {
-    await until(() => udpFramesIn() - framesBefore >= sent + probesSent, 5000, 1);
+    await until(() => udpFramesIn() - framesBefore + serverDrops() >= sent + probesSent + authFrames, 5000, 1);
     unreadBytes = 0;
   };
   for (let start = 0; start < udpN; start += BATCH) {
@@ -133,8 +147,73 @@ async function main(): Promise<void> {
     probesSent++;
   }
   await until(() => udpFramesIn() - framesBefore >= sent + probesSent, 2000);
-  const udpFrames = udpFramesIn() - framesBefore;
-  const kernelDrops = targets.reduce((n, t) => n + Math.max(0, udpSocketDrops(SERVER_IP, t.port)), 0) - dropsBefore;
+
+  // ---------------------------------------------------------------- authenticated REGISTER
+  const authN = envInt('ROBUST_AUTH_N', 1000);
+  const regSock = await bindUdp('127.0.0.10', 5060);
+  const statuses: Record<string, number> = {};
+  const reasons: Record<string, number> = {};
+  const answered = new Set<string>();
+  let challengeWaiter: ((h: string[]) => void) | undefined;
+  regSock.on('message', (m) => {
+    const sc = statusAndCallId(m);
+    if (!sc?.callId || sc.status < 200) return;
+    if (sc.callId.startsWith('chal-')) {
+      const r = parseMessage(m);
+      if (r.ok && sc.status === 401) challengeWaiter?.(r.msg.headers.getAll('www-authenticate'));
+      return;
+    }
+    if (answered.has(sc.callId)) return;
+    answered.add(sc.callId);
+    statuses[sc.status] = (statuses[sc.status] ?? 0) + 1;
+    const t = m.toString('latin1');
+    const reason = `${sc.status} ${t.slice(12, t.indexOf('\r\n'))}`;
+    if (reasons[reason] !== undefined || Object.keys(reasons).length < 40) reasons[reason] = (reasons[reason] ?? 0) + 1;
+  });
+  let authSent = 0;
+  let challenges = 0;
+  const challenge = (k: number): Promise<string[]> =>
+    new Promise((res, rej) => {
+      const t = setTimeout(() => rej(new Error('no 401 challenge for the REGISTER fuzz')), 2000);
+      challengeWaiter = (h) => {
+        clearTimeout(t);
+        res(h);
+      };
+      challenges++;
+      authFrames++;
+      const text =
+        `REGISTER sip:${SERVER_IP} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.10:5060;branch=z9hG4bKchal${k}x${seed};rport\r\n` +
+        `From: <sip:1000@${SERVER_IP}>;tag=c\r\nTo: <sip:1000@${SERVER_IP}>\r\nCall-ID: chal-${k}-${seed}\r\nCSeq: 1 REGISTER\r\n` +
+        `Max-Forwards: 70\r\nContact: <sip:1000@127.0.0.10:5060>\r\nContent-Length: 0\r\n\r\n`;
+      regSock.send(text, internal.port, SERVER_IP);
+    });
+  for (let start = 0; start < authN; start += BATCH) {
+    const end = Math.min(authN, start + BATCH) - 1;
+    process.stdout.write(`FUZZ_BATCH auth ${start} ${end}\n`);
+    const ch = await challenge(start);
+    for (let i = start; i <= end; i++) {
+      const input = authRegisterAt(seed, i, { server: `${SERVER_IP}:${internal.port}`, client: '127.0.0.10:5060', challenge: ch, nc: i - start + 1, password: '1234' });
+      if (unreadBytes > 0 && unreadBytes + input.bytes.length > MAX_UNREAD_BYTES) await caughtUp();
+      await new Promise<void>((res) => regSock.send(input.bytes, internal.port, SERVER_IP, () => res()));
+      unreadBytes += input.bytes.length;
+      authSent++;
+      authFrames++;
+    }
+    await caughtUp();
+  }
+  await until(() => answered.size >= authSent, 2000, 5);
+  regSock.close();
+  const registrar = server.registrars.stores[server.profiles.findIndex((p) => p.name === 'internal')]!;
+  const bindingsAfter = await registrar.count();
+  // A clean REGISTER for 1001 from another address still works, and its binding can be looked up.
+  const legitUac = await LegitUac.open(PROBER, internal, { T1: 500, T2: 4000 });
+  const legitRegister = await legitUac.register('1001', '1234', SERVER_IP);
+  legitUac.close();
+  const lookup1001 = (await registrar.lookup('1001', SERVER_IP)).length;
+  probesSent += legitUac.datagramsSent;
+  await until(() => udpFramesIn() - framesBefore >= sent + probesSent + authSent + challenges, 2000);
+  const udpFrames = udpFramesIn() - framesBefore - authSent - challenges - legitUac.datagramsSent;
+  const kernelDrops = serverDrops();
 
   // ---------------------------------------------------------------- TCP
   const tcpN = envInt('ROBUST_TCP_N', 1000);
@@ -216,6 +295,7 @@ async function main(): Promise<void> {
   const result: FuzzResult = {
     seed,
     udp: { sent, bytes, perTarget, framesIn: udpFrames, kernelDrops, slowestBatchMs: Math.round(slowest.ms), slowestBatch: slowest.batch, responses: udpResponses },
+    auth: { sent: authSent, challenges, statuses, reasons, unanswered: authSent - answered.size, bindingsAfter, legitRegister, lookup1001 },
     tcp: { inputs: tcpInputs, connections, closedByServer, responses: tcpResponses, leftOpen, probe: tcpProbe },
     probes: { during, after },
     counters,
