@@ -281,6 +281,25 @@ export function getToTag(msg: SipMessage): string | undefined {
 
 /** Every Contact value across all lines ([] if absent or malformed). A `*` is `{ wildcard: true }`. */
 export function getContacts(msg: SipMessage): NameAddr[] {
+  const h = msg.headers;
+  if (h instanceof Headers) {
+    // One Contact line (the usual case): its list is the whole list; no concatenation.
+    const cached = h.memoGet(P_CONTACT.slot);
+    if (cached !== undefined) return cached === MISSING ? [] : (cached as NameAddr[]);
+    const i = h.indexOfKey('contact', 0);
+    if (i >= 0 && h.indexOfKey('contact', i + 1) < 0) {
+      const src = h.spanSource(i);
+      let list: NameAddr[] | undefined;
+      if (src !== undefined) {
+        list = parseNameAddrList(src, h.spanStart(i), h.spanEnd(i), h.spanBytes());
+      } else {
+        const v = h.valueAt(i);
+        list = parseNameAddrList(v, 0, v.length);
+      }
+      h.memoSet(P_CONTACT.slot, list ?? MISSING);
+      return list ?? [];
+    }
+  }
   return (parseWith(msg, 'contact', P_CONTACT) as NameAddr[] | undefined) ?? [];
 }
 

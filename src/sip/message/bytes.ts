@@ -57,6 +57,13 @@ export function lastCaseB(): number {
   return lastCase;
 }
 
+/** Whether the last quoted-string scanQuotedB accepted held a quoted-pair (a backslash and a char). */
+let quotedPair = false;
+
+export function lastQuotedHadPair(): boolean {
+  return quotedPair;
+}
+
 /**
  * A quoted-string starting at b[i] === '"' (RFC 3261 §25.1): the index after the closing quote,
  * or -1 if unterminated before `end` or holding a raw control char (a quoted-pair may escape any
@@ -64,6 +71,7 @@ export function lastCaseB(): number {
  */
 export function scanQuotedB(b: Uint8Array, i: number, end: number): number {
   i++;
+  quotedPair = false;
   while (i < end) {
     const c = b[i]!;
     if (c === 0x22) return i + 1;
@@ -71,6 +79,7 @@ export function scanQuotedB(b: Uint8Array, i: number, end: number): number {
       if (i + 1 >= end) return -1;
       const n = b[i + 1]!;
       if (n === 0x0d || n === 0x0a) return -1;
+      quotedPair = true;
       i += 2;
       continue;
     }
@@ -196,6 +205,26 @@ export function knownMethodAt(b: Uint8Array, from: number, len: number): string 
     default:
       return undefined;
   }
+}
+
+/**
+ * Parameter names seen on nearly every message, as constants when b[from, from + len) spells one
+ * exactly (no slice; getParam then compares by pointer), else undefined.
+ */
+const PARAM_NAMES = ['tag', 'branch', 'rport', 'received', 'transport', 'lr', 'expires', 'maddr', 'ttl', 'user', 'q'];
+const PARAM_BY_LENGTH: string[][] = [];
+for (const n of PARAM_NAMES) (PARAM_BY_LENGTH[n.length] ??= []).push(n);
+for (let k = 0; k < PARAM_BY_LENGTH.length; k++) PARAM_BY_LENGTH[k] ??= [];
+
+export function knownParamAt(b: Uint8Array, from: number, len: number): string | undefined {
+  if (len >= PARAM_BY_LENGTH.length) return undefined;
+  const list = PARAM_BY_LENGTH[len]!;
+  outer: for (let i = 0; i < list.length; i++) {
+    const n = list[i]!;
+    for (let k = 0; k < len; k++) if (b[from + k] !== n.charCodeAt(k)) continue outer;
+    return n;
+  }
+  return undefined;
 }
 
 const SCRATCH_SIZE = 4096;

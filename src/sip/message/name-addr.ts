@@ -13,7 +13,7 @@
  */
 import type { NameAddr } from './types';
 import { ADDR_SPEC_END, TOKEN_LWS, quote, unquote } from './chars';
-import { bytesOf, indexOfB, scanB, scanQuotedB, scanUntilB, skipWspB } from './bytes';
+import { bytesOf, indexOfB, lastQuotedHadPair, scanB, scanQuotedB, scanUntilB, skipWspB } from './bytes';
 import { cloneParams, formatParams, scanGenericParams, scannedParams } from './params';
 import { cloneUri, formatUri, parseUriIn } from './uri';
 
@@ -46,7 +46,7 @@ function parseNameAddrAt(s: string, b: Uint8Array, i: number, end: number, inLis
   if (c === 0x22 /* " */) {
     const close = scanQuotedB(b, i, end);
     if (close < 0) return undefined;
-    displayName = unquote(s, i, close);
+    displayName = lastQuotedHadPair() ? unquote(s, i, close) : s.slice(i + 1, close - 1);
     i = skipWspB(b, close, end);
     c = i < end ? b[i]! : -1;
     if (c !== 0x3c /* < */) return undefined;

@@ -5,7 +5,7 @@
  */
 import type { Params } from './types';
 import { GENVALUE, TOKEN, equalsIgnoreCase } from './chars';
-import { scanB, scanQuotedB, skipWspB } from './bytes';
+import { knownParamAt, scanB, scanQuotedB, skipWspB } from './bytes';
 
 function indexOfParam(params: Params, name: string): number {
   for (let i = 0; i < params.length; i++) if (params[i]![0] === name) return i;
@@ -79,7 +79,7 @@ export function scanGenericParams(s: string, b: Uint8Array, i: number, end: numb
     const nameStart = skipWspB(b, j + 1, end);
     const nameEnd = scanB(b, nameStart, TOKEN, end);
     if (nameEnd === nameStart) return -1;
-    const name = s.slice(nameStart, nameEnd);
+    const name = knownParamAt(b, nameStart, nameEnd - nameStart) ?? s.slice(nameStart, nameEnd);
     const k = skipWspB(b, nameEnd, end);
     let value: string | null = null;
     if (k < end && b[k] === 0x3d /* = */) {

@@ -18,7 +18,7 @@ import {
   escape, is,
 } from './chars';
 import {
-  bytesOf, indexOfB, lastCaseB, lastUserinfoColon, lastUserinfoEscaped, parseDigitsB, scanB, scanCasedB,
+  bytesOf, indexOfB, knownParamAt, lastCaseB, lastUserinfoColon, lastUserinfoEscaped, parseDigitsB, scanB, scanCasedB,
   scanUserinfoB, unescapeCheckedB,
 } from './bytes';
 
@@ -47,7 +47,7 @@ function scanUriParams(s: string, b: Uint8Array, p: number, end: number): number
   let out: Array<[string, string | null]> | undefined;
   while (p < end && b[p] === SEMI) {
     const nameEnd = indexOfAny(b, p + 1, end, SEMI, EQ, QMARK);
-    const name = unescapeCheckedB(s, b, p + 1, nameEnd, PARAM);
+    const name = knownParamAt(b, p + 1, nameEnd - p - 1) ?? unescapeCheckedB(s, b, p + 1, nameEnd, PARAM);
     if (name === undefined || name.length === 0) return -1;
     let value: string | null = null;
     if (nameEnd < end && b[nameEnd] === EQ) {
