@@ -4,29 +4,46 @@
  *
  *   npx tsx test/bench/sip-parse.ts [--ms=1000]
  *
- * Ours is lazy, so each iteration also reads the top Via branch, Call-ID, CSeq, From tag and To
- * (what the transaction layer needs on every message). `sip` parses those headers eagerly; we
- * read the same fields from its result. Both get the datagram as a Buffer, as their UDP
- * transports do.
- *
  * Targets (issue 2): >= 100,000 INVITE parses/s on one core and >= 3x the baseline.
  *
- * Status (2-core shared box, Node 20): ~225-270k INVITE/s per CPU-second, 1.6-2.1x `sip`. The
- * 3x target is not met. Where the ~3.7 us go (cpu profile): ~0.45 us in Buffer.indexOf /
- * toString / subarray, ~1.2 us splitting ~15 header lines (three native indexOf per line:
- * LF, CR check, colon), ~1.5 us parsing Via/From/To/CSeq with per-char loops (values are
- * SlicedStrings, ~40% slower to scan than the flat header text). Next steps if it matters:
- * parse values as ranges of the flat header text, keep line offsets instead of slices.
+ * What each side does per message (both get the datagram as a Buffer, as their UDP transports do):
+ *
+ * - `sip` (baseline) parses eagerly: start line (Request-URI left a string), every Via, From, To,
+ *   Contact (name-addrs with params; URIs left strings), CSeq, Content-Length; other headers stay
+ *   strings. We read fields of its result and add only sip.parseUri on To's URI, because the
+ *   bench reads To's host and our getTo hands out a parsed URI. Nothing else is added to it.
+ * - ours is lazy: parseMessage checks every line and parses the Request-URI and Content-Length;
+ *   header values are parsed when an accessor asks. So we call the accessors:
+ *     "txn" reads what the transaction layer needs on every message: top Via branch, Call-ID,
+ *       CSeq, From tag, To (the set issue 2's bench was written with);
+ *     "all" also reads every Via and Contact, so our work covers everything `sip` hands its
+ *       callers eagerly (this is the row the target is judged on).
+ *   Ours still does more than the baseline in "all": it parses the Request-URI and every Contact
+ *   URI (sip leaves both strings), and it rejects bare CR/LF and non-token header names.
+ *
+ * Measurement: the two sides alternate in short batches for --ms of CPU time per side per row
+ * (CPU time, not wall time: other processes on the box do not count), so machine noise hits both
+ * alike. Rates are per CPU-second of one core, from the total time over all batches; "best"
+ * is the fastest 1/8 of batches, closer to an idle machine.
+ *
+ * Status (2-core shared box, Node 20): see the numbers in the last commit that touched this file
+ * and `git log -- src/sip/message`. Where ours spends its time (cpu profile, "all" INVITE): about
+ * 40% checking the 15 lines (two native indexOf per line, header names matched with their colon
+ * against a byte table), 10% fixed costs (isAscii, one latin1 decode, the body view), 45% the
+ * Via/From/To/Contact/CSeq parsers (byte scanners over the message bytes, strings cut from the
+ * text; per-char class checks and ~40 small allocations), GC the rest.
  */
 import { createRequire } from 'node:module';
-import { getBranch, getCSeq, getCallId, getFromTag, getTo, parseMessage } from '../../src/sip/message/index';
+import {
+  getBranch, getCSeq, getCallId, getContacts, getFromTag, getTo, getVias, parseMessage,
+} from '../../src/sip/message/index';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sip = require('sip') as { parse(b: Buffer | string): any; parseUri(s: string): any };
 
-const MS = Number(process.argv.find((a) => a.startsWith('--ms='))?.slice(5) ?? 1500);
-const ROUNDS = 10;
+const MS = Number(process.argv.find((a) => a.startsWith('--ms='))?.slice(5) ?? 1000);
+const BATCH = 200;
 
 const SDP = [
   'v=0',
@@ -82,7 +99,7 @@ const REGISTER = message([
 
 let sink = 0;
 
-function ours(buf: Buffer): void {
+function oursTxn(buf: Buffer): void {
   const r = parseMessage(buf);
   if (!r.ok) throw new Error(r.error);
   const m = r.msg;
@@ -90,12 +107,30 @@ function ours(buf: Buffer): void {
   sink += (getFromTag(m)?.length ?? 0) + (getTo(m)?.uri.host.length ?? 0);
 }
 
-function baseline(buf: Buffer): void {
+function baselineTxn(buf: Buffer): void {
   const m = sip.parse(buf);
   if (!m) throw new Error('sip.parse failed');
   const h = m.headers;
   sink += (h.via[0].params.branch?.length ?? 0) + h['call-id'].length + h.cseq.seq;
   sink += (h.from.params.tag?.length ?? 0) + (sip.parseUri(h.to.uri)?.host.length ?? 0);
+}
+
+function oursAll(buf: Buffer): void {
+  const r = parseMessage(buf);
+  if (!r.ok) throw new Error(r.error);
+  const m = r.msg;
+  sink += (getBranch(m)?.length ?? 0) + (getCallId(m)?.length ?? 0) + (getCSeq(m)?.seq ?? 0);
+  sink += (getFromTag(m)?.length ?? 0) + (getTo(m)?.uri.host.length ?? 0);
+  sink += getVias(m).length + (getContacts(m)[0]?.params.length ?? 0);
+}
+
+function baselineAll(buf: Buffer): void {
+  const m = sip.parse(buf);
+  if (!m) throw new Error('sip.parse failed');
+  const h = m.headers;
+  sink += (h.via[0].params.branch?.length ?? 0) + h['call-id'].length + h.cseq.seq;
+  sink += (h.from.params.tag?.length ?? 0) + (sip.parseUri(h.to.uri)?.host.length ?? 0);
+  sink += h.via.length + Object.keys(h.contact[0]?.params ?? {}).length;
 }
 
 /** Process CPU time in ms: unlike wall time it does not count the time other processes hold the core. */
@@ -104,42 +139,61 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-/** Runs fn on buf for ~ms of CPU time in batches of 1000; returns operations per CPU-second. */
-function measure(fn: (b: Buffer) => void, buf: Buffer, ms: number): number {
-  let n = 0;
-  const t0 = cpuMs();
-  let t = t0;
-  while (t - t0 < ms) {
-    for (let i = 0; i < 1000; i++) fn(buf);
-    n += 1000;
-    t = cpuMs();
+interface Side {
+  total: number;
+  batches: number[];
+}
+
+/** Alternates a and b in batches until each has used ~ms of CPU; returns ms per batch, per side. */
+function race(a: (b: Buffer) => void, b: (b: Buffer) => void, buf: Buffer, ms: number): [Side, Side] {
+  for (let i = 0; i < 5000; i++) {
+    a(buf);
+    b(buf);
   }
-  return (n * 1000) / (t - t0);
+  const sides: [Side, Side] = [{ total: 0, batches: [] }, { total: 0, batches: [] }];
+  const fns = [a, b];
+  while (sides[0].total < ms || sides[1].total < ms) {
+    for (let k = 0; k < 2; k++) {
+      const fn = fns[k]!;
+      const t0 = cpuMs();
+      for (let i = 0; i < BATCH; i++) fn(buf);
+      const dt = cpuMs() - t0;
+      sides[k]!.total += dt;
+      sides[k]!.batches.push(dt);
+    }
+  }
+  return sides;
+}
+
+/** Operations per CPU-second: over all batches, and over the fastest eighth of them. */
+function rates(s: Side): { all: number; best: number } {
+  const sorted = [...s.batches].sort((x, y) => x - y);
+  const fast = sorted.slice(0, Math.max(1, Math.floor(sorted.length / 8)));
+  const fastMs = fast.reduce((x, y) => x + y, 0);
+  return { all: (s.batches.length * BATCH * 1000) / s.total, best: (fast.length * BATCH * 1000) / fastMs };
 }
 
 function fmt(x: number): string {
   return Math.round(x).toLocaleString('en-US').padStart(10);
 }
 
-console.log(`SIP parse benchmark (${MS} ms CPU per side per message in ${ROUNDS} interleaved rounds, best round kept; node ${process.version})`);
+console.log(`SIP parse benchmark (~${MS} ms CPU per side per row, batches of ${BATCH} alternating; node ${process.version})`);
 console.log(`INVITE ${INVITE.length} bytes, REGISTER ${REGISTER.length} bytes\n`);
-console.log('message    strowger/s    sip(npm)/s    ratio   (per CPU-second, one core)');
-const results: Array<[string, number, number]> = [];
-for (const [name, buf] of [['INVITE', INVITE], ['REGISTER', REGISTER]] as const) {
-  for (let i = 0; i < 5000; i++) {
-    ours(buf);
-    baseline(buf);
+console.log('row            strowger/s    sip(npm)/s    ratio   best-batch ratio   (per CPU-second, one core)');
+const ratios: number[] = [];
+let inviteAll = 0;
+for (const [load, ours, base] of [['txn', oursTxn, baselineTxn], ['all', oursAll, baselineAll]] as const) {
+  for (const [name, buf] of [['INVITE', INVITE], ['REGISTER', REGISTER]] as const) {
+    const [a, b] = race(ours, base, buf, MS);
+    const ra = rates(a);
+    const rb = rates(b);
+    if (load === 'all') ratios.push(ra.all / rb.all);
+    if (load === 'all' && name === 'INVITE') inviteAll = ra.all;
+    const row = `${name} ${load}`.padEnd(13);
+    console.log(`${row} ${fmt(ra.all)}    ${fmt(rb.all)}    ${(ra.all / rb.all).toFixed(2)}x   ${(ra.best / rb.best).toFixed(2)}x`);
   }
-  // Interleave short rounds so machine noise hits both sides alike; keep each side's best round.
-  let a = 0;
-  let b = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    a = Math.max(a, measure(ours, buf, MS / ROUNDS));
-    b = Math.max(b, measure(baseline, buf, MS / ROUNDS));
-  }
-  results.push([name, a, b]);
-  console.log(`${name.padEnd(9)} ${fmt(a)}    ${fmt(b)}    ${(a / b).toFixed(2)}x`);
 }
-const invite = results[0]!;
-console.log(`\ntargets: INVITE >= 100,000/s: ${invite[1] >= 100_000 ? 'met' : 'NOT met'}; >= 3x baseline: ${invite[1] / invite[2] >= 3 ? 'met' : 'NOT met'}`);
+const worst = Math.min(...ratios);
+console.log(`\ntargets ("all" rows): INVITE >= 100,000/s: ${inviteAll >= 100_000 ? 'met' : 'NOT met'}; ` +
+  `>= 3x baseline on both messages: ${worst >= 3 ? 'met' : 'NOT met'} (lowest ${worst.toFixed(2)}x)`);
 if (sink === 42) console.log('');
