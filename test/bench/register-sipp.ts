@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../src/main';
+import { REGISTER_UAC_SCENARIO, REGISTER_UAS_SCENARIO, sippStat as stat } from './register-sipp-scenario';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const STEP_SECONDS = Number(process.argv[2] ?? 3);
@@ -45,77 +46,8 @@ writeFileSync(
   ),
 );
 
-const UAC = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="register with digest (bench)">
-  <send retrans="500"><![CDATA[
-
-      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
-      Max-Forwards: 70
-      From: <sip:[field0]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[field0]@[remote_ip]>
-      Call-ID: [call_id]
-      CSeq: 1 REGISTER
-      Contact: <sip:[field0]@[local_ip]:[local_port]>
-      Expires: 3600
-      Content-Length: 0
-
-  ]]></send>
-  <recv response="401" auth="true"/>
-  <send retrans="500"><![CDATA[
-
-      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
-      Max-Forwards: 70
-      From: <sip:[field0]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[field0]@[remote_ip]>
-      Call-ID: [call_id]
-      CSeq: 2 REGISTER
-      Contact: <sip:[field0]@[local_ip]:[local_port]>
-      Expires: 3600
-      [authentication]
-      Content-Length: 0
-
-  ]]></send>
-  <recv response="200"/>
-</scenario>
-`;
-
-const UAS = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="register uas baseline">
-  <recv request="REGISTER"/>
-  <send><![CDATA[
-
-      SIP/2.0 401 Unauthorized
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      WWW-Authenticate: Digest realm="127.0.0.1", nonce="bench[call_number]nonce", algorithm=MD5, qop="auth"
-      User-Agent: sipp-uas
-      Content-Length: 0
-
-  ]]></send>
-  <recv request="REGISTER"/>
-  <send><![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:bench@127.0.0.1>;expires=3600
-      Date: Sat, 01 Jan 2028 00:00:00 GMT
-      User-Agent: sipp-uas
-      Content-Length: 0
-
-  ]]></send>
-</scenario>
-`;
-writeFileSync(join(work, 'uac.xml'), UAC);
-writeFileSync(join(work, 'uas.xml'), UAS);
+writeFileSync(join(work, 'uac.xml'), REGISTER_UAC_SCENARIO);
+writeFileSync(join(work, 'uas.xml'), REGISTER_UAS_SCENARIO);
 writeFileSync(join(work, 'users.csv'), ['SEQUENTIAL', ...Array.from({ length: USERS }, (_, i) => `${2000 + i}`)].join('\n') + '\n');
 
 interface StepResult {
@@ -140,15 +72,6 @@ function run(cmd: string, args: string[], limitMs: number): Promise<{ code: numb
       res({ code, out, ms: performance.now() - t0 });
     });
   });
-}
-
-function stat(out: string, name: string): number {
-  // Final screen line: "  Successful call        |        0                  |      123".
-  const lines = out.split('\n').filter((l) => l.trimStart().startsWith(name));
-  const last = lines[lines.length - 1];
-  if (!last) return NaN;
-  const cells = last.split('|');
-  return Number.parseFloat((cells[2] ?? '').trim());
 }
 
 let localPortSeq = 25150;
@@ -180,8 +103,10 @@ async function climb(label: string, target: string, measureCpu = false): Promise
     const clean = s.exit === 0 && s.failed === 0 && s.ok === s.calls;
     const us = (cpu.user + cpu.system) / Math.max(1, s.ok);
     if (measureCpu && clean) cpuPerReg.push(us);
-    const cpuNote = measureCpu ? `, server CPU ${us.toFixed(0)} µs per registration` : '';
-    console.log(`  ${label.padEnd(9)} -r ${String(rate).padStart(5)}: ${s.ok}/${s.calls} ok, ${s.failed} failed, ${s.achieved.toFixed(0)} registrations/s achieved (sipp exit ${s.exit})${cpuNote}`);
+    const cpuNote = measureCpu ? `; server CPU ${us.toFixed(0)} µs per registration` : '';
+    console.log(
+      `  ${label.padEnd(9)} -r ${String(rate).padStart(5)}: ${s.ok}/${s.calls} ok, ${s.failed} failed, ${s.achieved.toFixed(0)} registrations/s = ${(2 * s.achieved).toFixed(0)} REGISTERs/s (sipp exit ${s.exit})${cpuNote}`,
+    );
     if (!clean) break;
     if (!best || s.achieved > best.achieved) best = s;
     // sipp could not reach the asked rate: this is the ceiling.
@@ -221,12 +146,18 @@ async function main(): Promise<void> {
   const o = ours?.achieved ?? 0;
   const b = base?.achieved ?? 0;
   console.log('');
-  console.log(`strowger:  ${o.toFixed(0)} registrations/s (${(2 * o).toFixed(0)} REGISTER requests/s) with 0 failures, best step -r ${ours?.rate ?? '-'}`);
-  console.log(`baseline:  ${b.toFixed(0)} registrations/s, sipp UAS doing the same exchange, best step -r ${base?.rate ?? '-'}`);
+  console.log('Reading of issue 4 ("REGISTERs per second, with the digest challenge ... Target: >= 5,000/s"): REGISTER');
+  console.log('requests per second, counting both REGISTERs of each challenged registration (the one answered 401 and');
+  console.log('the one with credentials answered 200). Completed registrations per second are half that; both are printed.');
+  console.log(`strowger:  ${(2 * o).toFixed(0)} REGISTERs/s = ${o.toFixed(0)} registrations/s with 0 failures, best step -r ${ours?.rate ?? '-'}`);
+  console.log(`baseline:  ${(2 * b).toFixed(0)} REGISTERs/s = ${b.toFixed(0)} registrations/s, sipp UAS doing the same exchange, best step -r ${base?.rate ?? '-'}`);
   console.log(`ratio strowger / sipp-uas: ${b > 0 ? (o / b).toFixed(2) : 'n/a'}`);
   if (cpuPerReg.length > 0) {
     const best = Math.min(...cpuPerReg);
-    console.log(`server CPU per registration (best clean step): ${best.toFixed(0)} µs -> at most ${(1e6 / best).toFixed(0)} registrations/s on one uncontended core`);
+    console.log(
+      `server CPU per registration (best clean step, all threads of this process): ${best.toFixed(0)} µs = ${(best / 2).toFixed(0)} µs per REGISTER -> ` +
+        `at most ${(2e6 / best).toFixed(0)} REGISTERs/s = ${(1e6 / best).toFixed(0)} registrations/s on one uncontended core`,
+    );
   }
   rmSync(work, { recursive: true, force: true });
 }

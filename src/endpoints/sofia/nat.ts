@@ -75,7 +75,8 @@ export function detectRegisterNat(input: NatInput, policy: NatPolicy): NatVerdic
     for (const c of input.contacts) {
       if (c.wildcard) continue;
       const host = c.uri.host;
-      if (!isIpLiteral(host) || sameIp(host, input.sourceIp)) continue;
+      // The usual phone on a LAN/public address: its Contact is its source (no IP parse needed).
+      if (host === input.sourceIp || !isIpLiteral(host) || sameIp(host, input.sourceIp)) continue;
       if (inAcl(policy.natAcl, policy.acls, host)) {
         reason = 'nat-acl';
         break;

@@ -27,7 +27,7 @@
 import type { AclRegistry } from '../../config';
 import { checkAclRefs } from '../../config';
 import type { Directory, DirectoryUser } from '../../directory';
-import { getCallId, getCSeq, getFrom, getTo, getTopVia, type NameAddr, type SipRequest } from '../../sip';
+import { getCallId, getCSeq, getFrom, getTo, getTopVia, type NameAddr } from '../../sip';
 import { AuthThrottle, DigestServer, formatAuthFailureLine, type DigestAlgorithm, type DigestServerOptions } from '../../sip/auth';
 import { realClock, type Clock, type TimerHandle } from '../../util/clock';
 import { logger as rootLogger, type Logger } from '../../util/logger';
@@ -160,30 +160,31 @@ export class Registrar {
     });
   }
 
+  /** Build and send a response with the profile's common headers after `headers`. */
+  private reply(ctx: RequestContext, status: number, reason?: string, headers?: Array<[string, string]>): void {
+    const common = ctx.profile.commonHeaders();
+    ctx.tx.reply(status, { reason, headers: headers && headers.length > 0 ? headers.concat(common) : common });
+  }
+
   private async process(ctx: RequestContext): Promise<void> {
-    const { tx, req, env, profile } = ctx;
+    const { req, env } = ctx;
     const s = this.settings;
     const c = this.counters;
     c.requests++;
-    const common = profile.commonHeaders();
-    const reply = (status: number, reason?: string, headers: Array<[string, string]> = []): void => {
-      tx.reply(status, { reason, headers: [...headers, ...common] });
-    };
     const to = getTo(req)!; // validateRequest guarantees a SIP To for REGISTER
     const from = getFrom(req);
     const sourceIp = env.remote.address;
-    const facts = (username?: string): RegisterEventFacts => this.facts(req, to, from, env.remote.address, env.remote.port, username);
 
     // 1. disable-register
     if (s.disableRegister) {
       c.forbidden++;
-      this.fire('sofia::register_failure', () => requestEventHeaders(facts(), [['reason', 'disable-register']]));
-      return reply(403, 'Forbidden');
+      this.fire('sofia::register_failure', () => requestEventHeaders(this.facts(ctx, to, from), [['reason', 'disable-register']]));
+      return this.reply(ctx, 403, 'Forbidden');
     }
     const read = readContacts(req, s.maxContactsPerRequest);
     if (!read.ok) {
       c.badRequests++;
-      return reply(read.status, read.reason);
+      return this.reply(ctx, read.status, read.reason);
     }
     const contacts: readonly NameAddr[] = read.kind === 'contacts' ? read.contacts : [];
     const nat = detectRegisterNat({ sourceIp, sourcePort: env.remote.port, contacts, topVia: getTopVia(req) }, this.natPolicy);
@@ -193,21 +194,21 @@ export class Registrar {
     if (s.applyRegisterAcl.length > 0) {
       if (!checkAclRefs(s.applyRegisterAcl, this.acls, sourceIp).allowed) {
         c.forbidden++;
-        this.fire('sofia::register_failure', () => requestEventHeaders(facts(), [['reason', 'apply-register-acl']]));
-        return reply(403, 'Forbidden');
+        this.fire('sofia::register_failure', () => requestEventHeaders(this.facts(ctx, to, from), [['reason', 'apply-register-acl']]));
+        return this.reply(ctx, 403, 'Forbidden');
       }
       authorized = {};
     }
     // 3. an AOR needs a user part.
     if (!to.uri.user) {
       c.badRequests++;
-      return reply(400, 'Missing To user');
+      return this.reply(ctx, 400, 'Missing To user');
     }
     // 4. accept-blind-reg
     if (!authorized && s.acceptBlindReg) authorized = {};
     // 5-9. digest
     if (!authorized) {
-      const decision = this.authenticate(req, to, from, sourceIp, facts, reply);
+      const decision = this.authenticate(ctx, to, from);
       if (!decision) return;
       authorized = decision;
     }
@@ -217,10 +218,10 @@ export class Registrar {
     if (!plan.ok) {
       if (plan.status === 423) {
         c.tooBrief++;
-        return reply(423, 'Interval Too Brief', [['Min-Expires', String(plan.minExpires)]]);
+        return this.reply(ctx, 423, 'Interval Too Brief', [['Min-Expires', String(plan.minExpires)]]);
       }
       c.badRequests++;
-      return reply(plan.status, plan.reason);
+      return this.reply(ctx, plan.status, plan.reason);
     }
     const now = this.clock.wallNow();
     const transport = env.transport;
@@ -257,18 +258,23 @@ export class Registrar {
       else c.badRequests++;
       const reason = outcome.reason === 'out-of-order' ? 'Server Internal Error (CSeq out of order)' : outcome.reason === 'too-many-bindings' ? 'Forbidden (too many registrations)' : 'Invalid Contact: *';
       this.log.debug({ callId: getCallId(req), detail: outcome.detail }, 'REGISTER refused by the location rules');
-      return reply(outcome.status, reason);
+      return this.reply(ctx, outcome.status, reason);
     }
 
-    const live = outcome.bindings.filter((b) => b.expiresAt > now);
-    const headers: Array<[string, string]> = live.map((b) => ['Contact', bindingContactValue(b, now)]);
+    const headers: Array<[string, string]> = [];
+    let live = 0;
+    for (const b of outcome.bindings) {
+      if (b.expiresAt <= now) continue;
+      live++;
+      headers.push(['Contact', bindingContactValue(b, now)]);
+    }
     headers.push(['Date', sipDate(now)]);
     if (plan.contacts.length === 0) c.queries++;
     else c.updates++;
-    reply(200, 'OK', headers);
+    this.reply(ctx, 200, 'OK', headers);
 
     if (this.events && this.events.wants() && plan.contacts.length > 0) {
-      const f = facts(authorized.username);
+      const f = this.facts(ctx, to, from, authorized.username);
       if (authorized.realm) f.realm = authorized.realm;
       for (const b of [...outcome.added, ...outcome.refreshed]) {
         this.events.fire('sofia::register', bindingEventHeaders(f, b, Math.round((b.expiresAt - now) / 1000), authorized.user));
@@ -280,40 +286,28 @@ export class Registrar {
     }
     if (this.log.isLevelEnabled('debug')) {
       this.log.debug(
-        { callId: getCallId(req), aor: `${to.uri.user}@${to.uri.host}`, from: `${sourceIp}:${env.remote.port}`, status: bindingStatus(transport, nat.nat), bindings: live.length },
+        { callId: getCallId(req), aor: `${to.uri.user}@${to.uri.host}`, from: `${sourceIp}:${env.remote.port}`, status: bindingStatus(transport, nat.nat), bindings: live },
         'REGISTER accepted',
       );
     }
   }
 
   /** Steps 5-9. Returns the authorised identity, or undefined after answering the request. */
-  private authenticate(
-    req: SipRequest,
-    to: NameAddr,
-    from: NameAddr | undefined,
-    sourceIp: string,
-    facts: (username?: string) => RegisterEventFacts,
-    reply: (status: number, reason?: string, headers?: Array<[string, string]>) => void,
-  ): Authorized | undefined {
+  private authenticate(ctx: RequestContext, to: NameAddr, from: NameAddr | undefined): Authorized | undefined {
+    const { req } = ctx;
+    const sourceIp = ctx.env.remote.address;
     const c = this.counters;
     if (this.throttle?.isBanned(sourceIp)) {
       // Refused without evaluating anything, even the right password (security.md §3.3).
       c.banned++;
-      this.fire('sofia::register_failure', () => requestEventHeaders(facts(), [['reason', 'banned']]));
-      reply(403, 'Forbidden');
+      this.fire('sofia::register_failure', () => requestEventHeaders(this.facts(ctx, to, from), [['reason', 'banned']]));
+      this.reply(ctx, 403, 'Forbidden');
       return undefined;
     }
     const realm = challengeRealmFor(this.settings.challengeRealm, to, from);
     const creds = this.auth.credentials(req, realm);
-    const challenge = (stale: boolean, algorithms?: DigestAlgorithm[]): void => {
-      c.challenges++;
-      if (stale) c.staleChallenges++;
-      this.fire('sofia::pre_register', () => requestEventHeaders(facts()));
-      const values = this.digest.createChallenge({ realm, clientIp: sourceIp, stale, algorithms });
-      reply(401, 'Unauthorized', values.map((v): [string, string] => ['WWW-Authenticate', v]));
-    };
     if (!creds) {
-      challenge(false);
+      this.challenge(ctx, to, from, realm, false);
       return undefined;
     }
     const d = this.auth.authenticate(req, to, realm, sourceIp, creds);
@@ -322,7 +316,7 @@ export class Registrar {
       return { username: d.username, realm: d.realm, user: d.user };
     }
     if (d.kind === 'challenge') {
-      challenge(d.stale, d.algorithms);
+      this.challenge(ctx, to, from, realm, d.stale, d.algorithms);
       return undefined;
     }
     c.forbidden++;
@@ -330,12 +324,25 @@ export class Registrar {
     if (this.settings.logAuthFailures) {
       this.log.warn(formatAuthFailureLine({ method: req.method, profile: this.profile, user: to.uri.user ?? '', domain: to.uri.host, ip: sourceIp }));
     }
-    this.fire('sofia::register_failure', () => requestEventHeaders(facts(d.username), [['reason', d.outcome]]));
-    reply(403, 'Forbidden');
+    this.fire('sofia::register_failure', () => requestEventHeaders(this.facts(ctx, to, from, d.username), [['reason', d.outcome]]));
+    this.reply(ctx, 403, 'Forbidden');
     return undefined;
   }
 
-  private facts(req: SipRequest, to: NameAddr, from: NameAddr | undefined, ip: string, port: number, username?: string): RegisterEventFacts {
+  /** 401 with one WWW-Authenticate per algorithm (sofia::pre_register first). */
+  private challenge(ctx: RequestContext, to: NameAddr, from: NameAddr | undefined, realm: string, stale: boolean, algorithms?: DigestAlgorithm[]): void {
+    const c = this.counters;
+    c.challenges++;
+    if (stale) c.staleChallenges++;
+    this.fire('sofia::pre_register', () => requestEventHeaders(this.facts(ctx, to, from)));
+    const values = this.digest.createChallenge({ realm, clientIp: ctx.env.remote.address, stale, algorithms });
+    const headers: Array<[string, string]> = [];
+    for (const v of values) headers.push(['WWW-Authenticate', v]);
+    this.reply(ctx, 401, 'Unauthorized', headers);
+  }
+
+  private facts(ctx: RequestContext, to: NameAddr, from: NameAddr | undefined, username?: string): RegisterEventFacts {
+    const { req, env } = ctx;
     return {
       profile: this.profile,
       fromUser: from?.uri.user ?? '',
@@ -345,8 +352,8 @@ export class Registrar {
       presenceHosts: this.settings.presenceHosts,
       callId: getCallId(req) ?? '',
       userAgent: req.headers.get('user-agent') ?? '',
-      networkIp: ip,
-      networkPort: port,
+      networkIp: env.remote.address,
+      networkPort: env.remote.port,
       username,
     };
   }

@@ -11,12 +11,12 @@
  * failures, unroutable targets (hostnames: no resolver at this layer; broadcast) are counted and
  * logged at debug.
  */
-import { isIP } from 'node:net';
 import type { Clock } from '../../util/clock';
 import { token } from '../../util/ids';
 import type { Logger } from '../../util/logger';
 import { createResponse, parseMessage, serialize } from '../message';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types';
+import { ipFamily } from './ip-family';
 import type { HostPort, ReceivedFrame, SendTarget, Transport, TransportProtocol } from './types';
 import { responseTarget, stampReceived, topViaOf, type ResponseHint } from './via-routing';
 
@@ -96,13 +96,15 @@ export class TransportLayer {
 
   /** The transport used to send toward `target` (same protocol, same address family, preferring `local`). */
   pick(protocol: TransportProtocol, address: string, local?: HostPort): Transport | undefined {
-    const fam = isIP(address);
+    let fam = -1;
     let best: Transport | undefined;
     for (const t of this.transports) {
       if (t.protocol !== protocol) continue;
       if (local && t.local.address === local.address && t.local.port === local.port) return t;
-      const tf = isIP(t.local.address);
-      if (!best && (fam === 0 || tf === 0 || tf === fam)) best = t;
+      if (best) continue;
+      if (fam === -1) fam = ipFamily(address);
+      const tf = ipFamily(t.local.address);
+      if (fam === 0 || tf === 0 || tf === fam) best = t;
     }
     return best;
   }
@@ -292,7 +294,7 @@ export class TransportLayer {
 
 /** Hostnames need RFC 3263 resolution, which this layer does not do; broadcast is never a target. */
 function unroutableReason(address: string): string | undefined {
-  const fam = isIP(address);
+  const fam = ipFamily(address);
   if (fam === 0) return 'not an IP address (no resolver at the transport layer)';
   if (fam === 4) {
     if (address === '255.255.255.255' || address === '0.0.0.0') return 'broadcast/unspecified address';

@@ -5,7 +5,9 @@
  * ignored and counted. Send failures are counted and reported, never thrown.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIPv6 } from 'node:net';
+import { ipFamily } from './ip-family';
 import type { Logger } from '../../util/logger';
 import {
   newTransportCounters,
@@ -55,7 +57,7 @@ export class UdpTransport implements Transport {
   }
 
   private bind(): Promise<void> {
-    const socket = createSocket({ type: isIPv6(this.opts.host) ? 'udp6' : 'udp4', reuseAddr: false });
+    const socket = createSocket({ type: isIPv6(this.opts.host) ? 'udp6' : 'udp4', reuseAddr: false, lookup: ipLiteralLookup });
     this.socket = socket;
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => {
@@ -141,6 +143,22 @@ export class UdpTransport implements Transport {
       }
     });
   }
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * The socket's address lookup (dgram `lookup` option). The transport layer only sends to IP
+ * literals: answer those at once instead of through dns.lookup, which defers every send by a
+ * process.nextTick. Anything else still goes to dns.lookup.
+ */
+function ipLiteralLookup(hostname: string, options: number | LookupOneOptions, callback: LookupCallback): void {
+  const fam = ipFamily(hostname);
+  if (fam !== 0) {
+    callback(null, hostname, fam);
+    return;
+  }
+  dnsLookup(hostname, typeof options === 'number' ? { family: options } : options, callback);
 }
 
 /** CR/LF/SP/HT only: a keep-alive, not a message. */
