@@ -63,6 +63,8 @@ export interface FuzzResult {
   probes: { during: ProbeResult[]; after: ProbeResult[] };
   counters: Record<string, StackCounters>;
   overload: number;
+  /** Call handling reached by fuzzed INVITEs: sofia counters per profile, live channels/legs at the end, how long stop() took. */
+  calls: { sofia: Record<string, Record<string, number>>; sessionsAtEnd: number; legsAtEnd: number; sessionsAfterStop: number; stopMs: number };
   fd: { before: number; after: number };
   memory: { before: number; after: number; heapBefore: number; heapAfter: number };
   eventLoopMaxMs: number;
@@ -289,7 +291,14 @@ async function main(): Promise<void> {
   const counters: Record<string, StackCounters> = {};
   for (const p of server.profiles) counters[p.name] = p.stack.counters();
   const overload = server.profiles.reduce((n, p) => n + p.stack.transactions.counters.overload, 0);
+  const sofia: Record<string, Record<string, number>> = {};
+  for (const p of server.calls.handling.profiles) sofia[p.name] = { ...p.counters };
+  const sessionsAtEnd = server.calls.core.sessionCount;
+  const legsAtEnd = server.calls.handling.profiles.reduce((n, p) => n + p.legCount, 0);
+  const stopStarted = Date.now();
   await server.stop();
+  const stopMs = Date.now() - stopStarted;
+  const sessionsAfterStop = server.calls.core.sessionCount;
   rmSync(conf.baseDir, { recursive: true, force: true });
 
   const result: FuzzResult = {
@@ -300,6 +309,7 @@ async function main(): Promise<void> {
     probes: { during, after },
     counters,
     overload,
+    calls: { sofia, sessionsAtEnd, legsAtEnd, sessionsAfterStop, stopMs },
     fd: { before: fdBefore, after: fdAfter },
     memory: { before: memBefore.rssMb, after: memAfter.rssMb, heapBefore: memBefore.heapUsedMb, heapAfter: memAfter.heapUsedMb },
     eventLoopMaxMs: Math.round(loop.max / 1e6),

@@ -28,8 +28,8 @@ const KNOWN_ERROR_LOGS: Array<{ why: string; match: (l: { msg?: string; mod?: st
   {
     // The registrar accepts an IPv6 Contact on an IPv4-only profile; an INVITE to that user (even
     // unauthenticated, via the public context) then logs this at error level and answers 502.
-    why: 'sofia: INVITE toward a registered IPv6 contact on an IPv4-only profile',
-    match: (l) => l.mod === 'sofia' && l.msg === 'INVITE not sent' && (l.err?.message ?? '').startsWith('no UDP transport'),
+    why: 'sofia: INVITE toward a registered IPv6 contact on an IPv4-only profile (UDP or ;transport=tcp)',
+    match: (l) => l.mod === 'sofia' && l.msg === 'INVITE not sent' && /^no (UDP|TCP) transport to send from$/.test(l.err?.message ?? ''),
   },
 ];
 
@@ -98,6 +98,14 @@ describe('1. wire fuzz against the real server (startServer, both profiles)', ()
     expect(a.statuses['200'] ?? 0, why).toBeGreaterThanOrEqual(100);
     expect(a.legitRegister.ok, JSON.stringify(a.legitRegister)).toBe(true);
     expect(a.lookup1001).toBeGreaterThanOrEqual(1);
+  });
+
+  it('fuzzed INVITEs reached call handling on both profiles; stop() then ends every channel promptly', () => {
+    const invites = Object.values(r.calls.sofia).reduce((n, c) => n + (c.invites ?? 0), 0);
+    console.log(`[robustness] calls: ${JSON.stringify(r.calls)}`);
+    expect(invites).toBeGreaterThan(20);
+    expect(r.calls.sessionsAfterStop).toBe(0);
+    expect(r.calls.stopMs).toBeLessThan(5000);
   });
 
   it('OPTIONS from 127.0.0.3 got 200 throughout, and within 200 ms after the fuzz', () => {
