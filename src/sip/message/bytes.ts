@@ -211,20 +211,33 @@ export function knownMethodAt(b: Uint8Array, from: number, len: number): string 
  * Parameter names seen on nearly every message, as constants when b[from, from + len) spells one
  * exactly (no slice; getParam then compares by pointer), else undefined.
  */
-const PARAM_NAMES = ['tag', 'branch', 'rport', 'received', 'transport', 'lr', 'expires', 'maddr', 'ttl', 'user', 'q'];
-const PARAM_BY_LENGTH: string[][] = [];
-for (const n of PARAM_NAMES) (PARAM_BY_LENGTH[n.length] ??= []).push(n);
-for (let k = 0; k < PARAM_BY_LENGTH.length; k++) PARAM_BY_LENGTH[k] ??= [];
-
 export function knownParamAt(b: Uint8Array, from: number, len: number): string | undefined {
-  if (len >= PARAM_BY_LENGTH.length) return undefined;
-  const list = PARAM_BY_LENGTH[len]!;
-  outer: for (let i = 0; i < list.length; i++) {
-    const n = list[i]!;
-    for (let k = 0; k < len; k++) if (b[from + k] !== n.charCodeAt(k)) continue outer;
-    return n;
+  const c = b[from];
+  switch (len) {
+    case 2:
+      return c === 0x6c && b[from + 1] === 0x72 ? 'lr' : undefined;
+    case 3:
+      if (c === 0x74 && b[from + 1] === 0x61 && b[from + 2] === 0x67) return 'tag';
+      return c === 0x74 && b[from + 1] === 0x74 && b[from + 2] === 0x6c ? 'ttl' : undefined;
+    case 5:
+      if (c === 0x72 && b[from + 1] === 0x70 && b[from + 2] === 0x6f && b[from + 3] === 0x72 && b[from + 4] === 0x74) return 'rport';
+      return c === 0x6d && b[from + 1] === 0x61 && b[from + 2] === 0x64 && b[from + 3] === 0x64 && b[from + 4] === 0x72
+        ? 'maddr' : undefined;
+    case 6:
+      return c === 0x62 && b[from + 1] === 0x72 && b[from + 2] === 0x61 && b[from + 3] === 0x6e && b[from + 4] === 0x63 &&
+        b[from + 5] === 0x68 ? 'branch' : undefined;
+    case 7:
+      return c === 0x65 && b[from + 1] === 0x78 && b[from + 2] === 0x70 && b[from + 3] === 0x69 && b[from + 4] === 0x72 &&
+        b[from + 5] === 0x65 && b[from + 6] === 0x73 ? 'expires' : undefined;
+    case 8:
+      return c === 0x72 && b[from + 1] === 0x65 && b[from + 2] === 0x63 && b[from + 3] === 0x65 && b[from + 4] === 0x69 &&
+        b[from + 5] === 0x76 && b[from + 6] === 0x65 && b[from + 7] === 0x64 ? 'received' : undefined;
+    case 9:
+      return c === 0x74 && b[from + 1] === 0x72 && b[from + 2] === 0x61 && b[from + 3] === 0x6e && b[from + 4] === 0x73 &&
+        b[from + 5] === 0x70 && b[from + 6] === 0x6f && b[from + 7] === 0x72 && b[from + 8] === 0x74 ? 'transport' : undefined;
+    default:
+      return undefined;
   }
-  return undefined;
 }
 
 const SCRATCH_SIZE = 4096;

@@ -4,8 +4,8 @@
  * and original case are kept so a message round-trips.
  */
 import type { Params } from './types';
-import { GENVALUE, TOKEN, equalsIgnoreCase } from './chars';
-import { knownParamAt, scanB, scanQuotedB, skipWspB } from './bytes';
+import { GENVALUE, TABLE, TOKEN, equalsIgnoreCase } from './chars';
+import { knownParamAt, scanQuotedB } from './bytes';
 
 function indexOfParam(params: Params, name: string): number {
   for (let i = 0; i < params.length; i++) if (params[i]![0] === name) return i;
@@ -72,25 +72,32 @@ export function scannedParams(): Params {
  * element: an empty `[]` grown by push would reserve 17 slots).
  */
 export function scanGenericParams(s: string, b: Uint8Array, i: number, end: number): number {
+  // Written flat (no helper calls for the scans): this runs for every Via, From, To and Contact.
   let out: Params | undefined;
   for (;;) {
-    const j = skipWspB(b, i, end);
+    let j = i;
+    while (j < end && (b[j] === 0x20 || b[j] === 0x09)) j++;
     if (j >= end || b[j] !== 0x3b /* ; */) break;
-    const nameStart = skipWspB(b, j + 1, end);
-    const nameEnd = scanB(b, nameStart, TOKEN, end);
+    let nameStart = j + 1;
+    while (nameStart < end && (b[nameStart] === 0x20 || b[nameStart] === 0x09)) nameStart++;
+    let nameEnd = nameStart;
+    while (nameEnd < end && (TABLE[b[nameEnd]!]! & TOKEN) !== 0) nameEnd++;
     if (nameEnd === nameStart) return -1;
     const name = knownParamAt(b, nameStart, nameEnd - nameStart) ?? s.slice(nameStart, nameEnd);
-    const k = skipWspB(b, nameEnd, end);
+    let k = nameEnd;
+    while (k < end && (b[k] === 0x20 || b[k] === 0x09)) k++;
     let value: string | null = null;
     if (k < end && b[k] === 0x3d /* = */) {
-      const vStart = skipWspB(b, k + 1, end);
+      let vStart = k + 1;
+      while (vStart < end && (b[vStart] === 0x20 || b[vStart] === 0x09)) vStart++;
       let vEnd: number;
       if (vStart < end && b[vStart] === 0x22) {
         vEnd = scanQuotedB(b, vStart, end);
         if (vEnd < 0) return -1;
       } else {
         // gen-value: token, or host (IPv6 `received=[2001:db8::1]` or unbracketed, RFC 5118 §4.5)
-        vEnd = scanB(b, vStart, GENVALUE, end);
+        vEnd = vStart;
+        while (vEnd < end && (TABLE[b[vEnd]!]! & GENVALUE) !== 0) vEnd++;
         if (vEnd === vStart) return -1;
       }
       value = s.slice(vStart, vEnd);

@@ -14,13 +14,10 @@
  */
 import type { SipUri } from './types';
 import {
-  DIGIT, HEX, HNV, HOST, PARAM, PASSWORD, SCHEME, TEL, URIC, USER, USERINFO,
+  HEX, HNV, HOST, PARAM, PASSWORD, SCHEME, TABLE, TEL, UPPER, URIC, USER, USERINFO,
   escape, is,
 } from './chars';
-import {
-  bytesOf, indexOfB, knownParamAt, lastCaseB, lastUserinfoColon, lastUserinfoEscaped, parseDigitsB, scanB, scanCasedB,
-  scanUserinfoB, unescapeCheckedB,
-} from './bytes';
+import { bytesOf, indexOfB, knownParamAt, lastCaseB, scanB, scanCasedB, unescapeCheckedB } from './bytes';
 
 function indexOfAny(b: Uint8Array, from: number, end: number, x: number, y: number, z: number): number {
   for (let i = from; i < end; i++) {
@@ -41,19 +38,39 @@ let scanned: Array<[string, string | null]> = [];
 /**
  * `*( ";" pname [ "=" pvalue ] )` from offset p: the list is left in `scanned`; returns the index
  * after, or -1. (Arrays are made with their first element: an empty `[]` grown by push would
- * reserve 17 slots.)
+ * reserve 17 slots.) A name or value of plain paramchars is cut directly; one with a %-escape
+ * (or a bad char) goes through unescapeCheckedB.
  */
 function scanUriParams(s: string, b: Uint8Array, p: number, end: number): number {
   let out: Array<[string, string | null]> | undefined;
   while (p < end && b[p] === SEMI) {
-    const nameEnd = indexOfAny(b, p + 1, end, SEMI, EQ, QMARK);
-    const name = knownParamAt(b, p + 1, nameEnd - p - 1) ?? unescapeCheckedB(s, b, p + 1, nameEnd, PARAM);
+    let k = p + 1;
+    while (k < end && (TABLE[b[k]!]! & PARAM) !== 0) k++;
+    let nameEnd: number;
+    let name: string | undefined;
+    if (k === end || b[k] === SEMI || b[k] === EQ || b[k] === QMARK) {
+      nameEnd = k;
+      name = k === p + 1 ? undefined : knownParamAt(b, p + 1, k - p - 1) ?? s.slice(p + 1, k);
+    } else {
+      nameEnd = indexOfAny(b, p + 1, end, SEMI, EQ, QMARK);
+      name = unescapeCheckedB(s, b, p + 1, nameEnd, PARAM);
+    }
     if (name === undefined || name.length === 0) return -1;
     let value: string | null = null;
     if (nameEnd < end && b[nameEnd] === EQ) {
-      const valueEnd = indexOfAny(b, nameEnd + 1, end, SEMI, QMARK, SEMI);
-      value = unescapeCheckedB(s, b, nameEnd + 1, valueEnd, PARAM) ?? null;
-      if (value === null || value.length === 0) return -1;
+      k = nameEnd + 1;
+      while (k < end && (TABLE[b[k]!]! & PARAM) !== 0) k++;
+      let valueEnd: number;
+      let v: string | undefined;
+      if (k === end || b[k] === SEMI || b[k] === QMARK) {
+        valueEnd = k;
+        v = s.slice(nameEnd + 1, k);
+      } else {
+        valueEnd = indexOfAny(b, nameEnd + 1, end, SEMI, QMARK, SEMI);
+        v = unescapeCheckedB(s, b, nameEnd + 1, valueEnd, PARAM);
+      }
+      if (v === undefined || v.length === 0) return -1;
+      value = v;
       p = valueEnd;
     } else {
       p = nameEnd;
@@ -103,18 +120,35 @@ function makeUri(
 }
 
 function parseSipUri(scheme: string, s: string, b: Uint8Array, i: number, end: number): SipUri | undefined {
+  // Written flat (scans inline): this runs for the Request-URI and every From/To/Contact.
   let user: string | undefined;
   let password: string | undefined;
   let host: string;
   let port = 0;
   let p = i;
-  const at = scanUserinfoB(b, i, end, USERINFO);
+  // userinfo = user [":" password] "@": it ends at the first "@" (user-unreserved allows ; ? /),
+  // and only if every char before it can be in a userinfo (else there is none: host follows).
+  let colon = -1;
+  let escaped = false;
+  let at = -1;
+  for (let k = i; k < end; k++) {
+    const c = b[k]!;
+    if (c === 0x40) {
+      at = k;
+      break;
+    }
+    if ((TABLE[c]! & USERINFO) === 0) break;
+    if (c === 0x3a) {
+      if (colon < 0) colon = k;
+    } else if (c === 0x25) {
+      escaped = true;
+    }
+  }
   if (at >= 0) {
-    const colon = lastUserinfoColon();
     const userEnd = colon >= 0 ? colon : at;
     if (userEnd === i) return undefined;
-    if (colon < 0 && !lastUserinfoEscaped()) {
-      // Every byte was checked by scanUserinfoB and ":" "%" are absent: USERINFO minus those is USER.
+    if (colon < 0 && !escaped) {
+      // Every char is in USERINFO and ":" "%" are absent: USERINFO minus those is USER.
       user = s.slice(i, at);
     } else {
       user = unescapeCheckedB(s, b, i, userEnd, USER);
@@ -135,23 +169,37 @@ function parseSipUri(scheme: string, s: string, b: Uint8Array, i: number, end: n
     host = h;
     p = close + 1;
   } else {
-    const q = scanCasedB(b, p, HOST, end);
+    let q = p;
+    let cs = 0;
+    while (q < end) {
+      const t = TABLE[b[q]!]!;
+      if ((t & HOST) === 0) break;
+      cs |= t;
+      q++;
+    }
     if (q === p) return undefined;
-    host = (lastCaseB() & 1) === 0 ? s.slice(p, q) : s.slice(p, q).toLowerCase();
+    host = (cs & UPPER) === 0 ? s.slice(p, q) : s.slice(p, q).toLowerCase();
     p = q;
   }
-  // port
+  // port: at most 5 digits (`005060` is as suspicious as 99999: security.md §2.3,
+  // CVE-2026-106803), 1..65535
   if (p < end && b[p] === 0x3a) {
-    const q = scanB(b, p + 1, DIGIT, end);
-    // At most 5 digits: `005060` is as suspicious as 99999 (security.md §2.3, CVE-2026-106803).
-    const n = q - p - 1 <= 5 ? parseDigitsB(b, p + 1, q, 65535) : undefined;
-    if (n === undefined || n === 0) return undefined;
-    port = n;
+    let q = p + 1;
+    while (q < end) {
+      const d = b[q]! - 48;
+      if (d < 0 || d > 9) break;
+      port = port * 10 + d;
+      q++;
+    }
+    if (q === p + 1 || q - p - 1 > 5 || port === 0 || port > 65535) return undefined;
     p = q;
   }
-  p = scanUriParams(s, b, p, end);
-  if (p < 0) return undefined;
-  const params = scanned;
+  let params: Array<[string, string | null]> = [];
+  if (p < end && b[p] === SEMI) {
+    p = scanUriParams(s, b, p, end);
+    if (p < 0) return undefined;
+    params = scanned;
+  }
   let headers: Array<[string, string | null]> = [];
   if (p < end && b[p] === QMARK) {
     p = scanUriHeaders(s, b, p, end);

@@ -10,8 +10,8 @@
  * is usually valueless in requests (RFC 3581 §3).
  */
 import type { Via } from './types';
-import { DIGIT, HOST, TOKEN } from './chars';
-import { bytesOf, indexOfB, lastCaseB, parseDigitsB, scanB, scanCasedB, skipWspB } from './bytes';
+import { HOST, LOWER, TABLE, TOKEN, UPPER } from './chars';
+import { bytesOf, indexOfB, scanB, skipWspB } from './bytes';
 import { cloneParams, formatParams, getParam, scanGenericParams, scannedParams } from './params';
 import { formatHost, parseIpv6Reference } from './uri';
 
@@ -43,7 +43,8 @@ function knownTransport(b: Uint8Array, i: number, end: number): string | undefin
 let stoppedAt = 0;
 
 function parseViaAt(s: string, b: Uint8Array, i: number, end: number): Via | undefined {
-  i = skipWspB(b, i, end);
+  // Written flat (scans inline, helpers only for rare forms): this runs on every message.
+  while (i < end && (b[i] === 0x20 || b[i] === 0x09)) i++;
   let protocol: string;
   let p: number;
   if (isSip20Slash(b, i, end)) {
@@ -60,12 +61,21 @@ function parseViaAt(s: string, b: Uint8Array, i: number, end: number): Via | und
     p = expectSlash(b, versionEnd, end);
     if (p < 0) return undefined;
   }
-  const transportEnd = scanCasedB(b, p, TOKEN, end);
-  if (transportEnd === p) return undefined;
-  const transport = knownTransport(b, p, transportEnd) ??
-    ((lastCaseB() & 2) === 0 ? s.slice(p, transportEnd) : s.slice(p, transportEnd).toUpperCase());
-  p = skipWspB(b, transportEnd, end);
-  if (p === transportEnd) return undefined; // LWS required before sent-by
+  // transport: a token, upper-cased
+  let q = p;
+  let cs = 0;
+  while (q < end) {
+    const t = TABLE[b[q]!]!;
+    if ((t & TOKEN) === 0) break;
+    cs |= t;
+    q++;
+  }
+  if (q === p) return undefined;
+  const transport = knownTransport(b, p, q) ?? ((cs & LOWER) === 0 ? s.slice(p, q) : s.slice(p, q).toUpperCase());
+  p = q;
+  while (p < end && (b[p] === 0x20 || b[p] === 0x09)) p++;
+  if (p === q) return undefined; // LWS required before sent-by
+  // sent-by host, lower-cased
   let host: string;
   if (p < end && b[p] === 0x5b) {
     const close = indexOfB(b, 0x5d /* ] */, p, end);
@@ -75,25 +85,39 @@ function parseViaAt(s: string, b: Uint8Array, i: number, end: number): Via | und
     host = h;
     p = close + 1;
   } else {
-    const q = scanCasedB(b, p, HOST, end);
+    q = p;
+    cs = 0;
+    while (q < end) {
+      const t = TABLE[b[q]!]!;
+      if ((t & HOST) === 0) break;
+      cs |= t;
+      q++;
+    }
     if (q === p) return undefined;
-    host = (lastCaseB() & 1) === 0 ? s.slice(p, q) : s.slice(p, q).toLowerCase();
+    host = (cs & UPPER) === 0 ? s.slice(p, q) : s.slice(p, q).toLowerCase();
     p = q;
   }
+  // [ COLON port ]: at most 5 digits, 1..65535
   let port = 0;
-  const afterHost = skipWspB(b, p, end);
-  if (afterHost < end && b[afterHost] === 0x3a) {
-    const ps = skipWspB(b, afterHost + 1, end);
-    const pe = scanB(b, ps, DIGIT, end);
-    const n = pe - ps <= 5 ? parseDigitsB(b, ps, pe, 65535) : undefined;
-    if (n === undefined || n === 0) return undefined;
-    port = n;
-    p = pe;
+  let a = p;
+  while (a < end && (b[a] === 0x20 || b[a] === 0x09)) a++;
+  if (a < end && b[a] === 0x3a) {
+    a++;
+    while (a < end && (b[a] === 0x20 || b[a] === 0x09)) a++;
+    const ps = a;
+    while (a < end) {
+      const d = b[a]! - 48;
+      if (d < 0 || d > 9) break;
+      port = port * 10 + d;
+      a++;
+    }
+    if (a === ps || a - ps > 5 || port === 0 || port > 65535) return undefined;
+    p = a;
   }
   p = scanGenericParams(s, b, p, end);
   if (p < 0) return undefined;
   const params = scannedParams();
-  p = skipWspB(b, p, end);
+  while (p < end && (b[p] === 0x20 || b[p] === 0x09)) p++;
   if (p < end && b[p] !== 0x2c) return undefined;
   stoppedAt = p;
   // One literal per shape (see makeUri in uri.ts).
