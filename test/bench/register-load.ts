@@ -59,6 +59,12 @@ async function main(): Promise<void> {
       });
     });
     const cpu = process.cpuUsage(cpu0);
+    const stack = server.profiles.find((p) => p.name === 'internal')!.stack;
+    const mem = process.memoryUsage();
+    console.log(
+      `server at the end: ${stack.transactions.liveServer} live server transactions (${stack.transactions.liveCompactServer} compact Completed), ` +
+        `heap ${(mem.heapUsed / 1e6).toFixed(0)} MB, rss ${(mem.rss / 1e6).toFixed(0)} MB`,
+    );
     const store = server.registrars.get('internal')?.store as { commitStats?: { commits: number; registers: number; largestBatch: number } } | undefined;
     if (store?.commitStats) {
       const c = store.commitStats;
