@@ -27,7 +27,7 @@ import { parseMessage } from '../../../src/sip/message';
 import { LegitUac, type Outcome } from './legit-uac';
 import { loadCorpus, mutationAt, rngFor } from './mutate';
 import { authRegisterAt } from './register-fuzz';
-import { bindUdp, fdCount, memoryAfterGc, statusAndCallId, tcpOptions, tempConf, udpSocketDrops, until, UdpProber, type ProbeResult } from './wire';
+import { bindUdp, fdCount, fdKinds, memoryAfterGc, statusAndCallId, tcpOptions, tempConf, udpSocketDrops, until, UdpProber, type ProbeResult } from './wire';
 
 const SERVER_IP = '127.0.0.1';
 const PORTS = { internal: 5060, external: 5080 };
@@ -65,7 +65,8 @@ export interface FuzzResult {
   overload: number;
   /** Call handling reached by fuzzed INVITEs: sofia counters per profile, live channels/legs at the end, how long stop() took. */
   calls: { sofia: Record<string, Record<string, number>>; sessionsAtEnd: number; legsAtEnd: number; sessionsAfterStop: number; stopMs: number };
-  fd: { before: number; after: number };
+  /** before/after: server running (after holds RTP pairs pooled by sofia between calls); initial/afterStop: no server. */
+  fd: { initial: number; before: number; after: number; afterStop: number; kindsBefore: Record<string, number>; kindsAfter: Record<string, number> };
   memory: { before: number; after: number; heapBefore: number; heapAfter: number };
   eventLoopMaxMs: number;
   elapsedMs: number;
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   process.stdout.write(`ROBUST_SEED ${seed}\n`);
   const t0 = Date.now();
   const conf = tempConf(PORTS);
+  const fdInitial = fdCount();
   const server = await startServer({ confDir: conf.confDir, overrides: conf.overrides, logLevel: 'error', pretty: false });
   const byName = new Map(server.profiles.map((p) => [p.name, p]));
   const targets = [
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < 5; i++) await prober.probe(internal, 1000);
   const memBefore = await memoryAfterGc();
   const fdBefore = fdCount();
+  const kindsBefore = fdKinds();
   const dropsBefore = targets.reduce((n, t) => n + Math.max(0, udpSocketDrops(SERVER_IP, t.port)), 0);
   const framesBefore = udpFramesIn();
   loop.enable();
@@ -287,6 +290,7 @@ async function main(): Promise<void> {
   prober.close();
   await sleepMs(50);
   const fdAfter = fdCount();
+  const kindsAfter = fdKinds();
   const memAfter = await memoryAfterGc();
   const counters: Record<string, StackCounters> = {};
   for (const p of server.profiles) counters[p.name] = p.stack.counters();
@@ -299,6 +303,8 @@ async function main(): Promise<void> {
   await server.stop();
   const stopMs = Date.now() - stopStarted;
   const sessionsAfterStop = server.calls.core.sessionCount;
+  await sleepMs(50);
+  const fdAfterStop = fdCount();
   rmSync(conf.baseDir, { recursive: true, force: true });
 
   const result: FuzzResult = {
@@ -310,7 +316,7 @@ async function main(): Promise<void> {
     counters,
     overload,
     calls: { sofia, sessionsAtEnd, legsAtEnd, sessionsAfterStop, stopMs },
-    fd: { before: fdBefore, after: fdAfter },
+    fd: { initial: fdInitial, before: fdBefore, after: fdAfter, afterStop: fdAfterStop, kindsBefore, kindsAfter },
     memory: { before: memBefore.rssMb, after: memAfter.rssMb, heapBefore: memBefore.heapUsedMb, heapAfter: memAfter.heapUsedMb },
     eventLoopMaxMs: Math.round(loop.max / 1e6),
     elapsedMs: Date.now() - t0,

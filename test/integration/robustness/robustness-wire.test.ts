@@ -124,7 +124,10 @@ describe('1. wire fuzz against the real server (startServer, both profiles)', ()
       const tcp = Object.entries(c.transports).find(([k]) => k.startsWith('TCP'))![1];
       expect(tcp.connectionsOpened).toBe(tcp.connectionsClosed);
     }
-    expect(r.fd.after).toBeLessThanOrEqual(r.fd.before);
+    // While running, sofia keeps released RTP port pairs bound for reuse (port-pool.ts, up to 1024
+    // pairs): calls the fuzz set up may leave some. Once stopped, every fd the server opened is closed.
+    console.log(`[robustness] fds: ${JSON.stringify({ ...r.fd, kindsBefore: undefined, kindsAfter: undefined })}`);
+    expect(r.fd.afterStop).toBeLessThanOrEqual(r.fd.initial);
   });
 });
 

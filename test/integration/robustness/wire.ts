@@ -4,7 +4,7 @@
  * memory readings. Every wait has a deadline.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -135,6 +135,22 @@ export function tcpOptions(server: { address: string; port: number }, localAddre
 /** Open file descriptors of this process. */
 export function fdCount(): number {
   return readdirSync('/proc/self/fd').length;
+}
+
+/** Open fds of this process by kind ("socket", "anon_inode:[eventpoll]", file paths...), for leak reports. */
+export function fdKinds(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const fd of readdirSync('/proc/self/fd')) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    const kind = target.startsWith('socket:') ? 'socket' : target.startsWith('pipe:') ? 'pipe' : target;
+    out[kind] = (out[kind] ?? 0) + 1;
+  }
+  return out;
 }
 
 /** Kernel receive-queue drops of the UDP socket bound to ip:port (/proc/net/udp "drops"), or -1. */
