@@ -24,6 +24,13 @@ export interface TransactionContext {
   onTerminated(tx: unknown): void;
   /** Counts request/response retransmissions sent by timers A, E, G (for stack counters). */
   onRetransmit?(): void;
+  /**
+   * A non-INVITE server transaction that just sent its final response asks whether its owner
+   * keeps the Completed state itself (RFC 3261 §17.2.2: resend the final response on each
+   * retransmission until Timer J). True: the transaction terminates at once instead of running
+   * Timer J (the transaction layer keeps a compact record). Absent or false: the usual Completed.
+   */
+  keepCompleted?(tx: unknown): boolean;
 }
 
 export type Input = { kind: string };
@@ -33,7 +40,8 @@ export type Table<S extends string, I extends Input, Self> = {
 };
 
 export abstract class TransactionBase<S extends string, I extends Input> {
-  private readonly timerHandles = new Map<string, TimerHandle>();
+  /** Running timers by name; created on the first timer (most server transactions start none). */
+  private timerHandles: Map<string, TimerHandle> | undefined;
   private terminatedNotified = false;
   /** Inputs that found no table entry (tests assert "anything else is a no-op"). */
   ignoredInputs = 0;
@@ -65,23 +73,23 @@ export abstract class TransactionBase<S extends string, I extends Input> {
   protected startTimer(name: I['kind'], ms: number): void {
     this.stopTimer(name);
     const handle = this.ctx.clock.setTimeout(() => {
-      this.timerHandles.delete(name);
+      this.timerHandles?.delete(name);
       this.handle({ kind: name } as I);
     }, ms);
-    this.timerHandles.set(name, handle);
+    (this.timerHandles ??= new Map()).set(name, handle);
   }
 
   protected stopTimer(name: I['kind']): void {
-    const h = this.timerHandles.get(name);
+    const h = this.timerHandles?.get(name);
     if (h) {
       h.cancel();
-      this.timerHandles.delete(name);
+      this.timerHandles!.delete(name);
     }
   }
 
   /** Names of running timers (tests check which timers a state keeps). */
   runningTimers(): string[] {
-    return [...this.timerHandles.keys()].sort();
+    return this.timerHandles ? [...this.timerHandles.keys()].sort() : [];
   }
 
   /**
@@ -111,8 +119,10 @@ export abstract class TransactionBase<S extends string, I extends Input> {
   /** Enter Terminated: cancel all timers, notify the owner once (the transaction is destroyed). */
   protected terminate(): void {
     this.state = this.terminatedState;
-    for (const h of this.timerHandles.values()) h.cancel();
-    this.timerHandles.clear();
+    if (this.timerHandles) {
+      for (const h of this.timerHandles.values()) h.cancel();
+      this.timerHandles.clear();
+    }
     if (this.terminatedNotified) return;
     this.terminatedNotified = true;
     this.ctx.onTerminated(this);

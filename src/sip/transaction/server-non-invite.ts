@@ -63,7 +63,10 @@ type Self = ServerNonInviteTransaction;
 function sendFinal(self: Self, i: { res: SipResponse }): void {
   self.state = 'Completed';
   self.transmit(i.res);
-  if (!self.terminated) self.startOrFireTimer('J', self.timers.J);
+  if (self.terminated) return;
+  // The owner may keep Completed in compact form (TransactionContext.keepCompleted).
+  if (self.handOverCompleted()) return;
+  self.startOrFireTimer('J', self.timers.J);
 }
 
 function transportError(self: Self, i: { err: Error }): void {
@@ -158,6 +161,12 @@ export class ServerNonInviteTransaction extends TransactionBase<NistState, NistI
   }
   startOrFireTimer(name: NistInput['kind'], ms: number): void {
     this.startOrFire(name, ms);
+  }
+  /** True when the owner took the Completed state over: then terminated, without Timer J. */
+  handOverCompleted(): boolean {
+    if (!this.ctx.keepCompleted?.(this)) return false;
+    this.terminate();
+    return true;
   }
   end(): void {
     this.terminate();

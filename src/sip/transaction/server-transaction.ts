@@ -24,14 +24,9 @@ export class ServerTransaction {
   /** The To tag this transaction puts in its responses (unless the request already had one). */
   readonly toTag: string;
 
-  /**
-   * @param afterRespond the owner's hook after each response went through the state machine (the
-   *   transaction layer compacts a Completed non-INVITE transaction there).
-   */
   constructor(
     readonly fsm: ServerInviteTransaction | ServerNonInviteTransaction,
     readonly envelope: InboundEnvelope,
-    private readonly afterRespond?: (tx: ServerTransaction) => void,
   ) {
     this.toTag = randomHex(6);
   }
@@ -62,7 +57,6 @@ export class ServerTransaction {
   /** Send a response built by the caller through the state machine. */
   respond(res: SipResponse): void {
     this.fsm.respond(res);
-    this.afterRespond?.(this);
   }
 
   /** Build (createResponse) and send a response; returns it. */

@@ -158,8 +158,14 @@ export class TransactionLayer {
     return key ? this.servers.get(key) : undefined;
   }
 
-  private context(reliable: boolean, onTerminated: (tx: unknown) => void, send: TransactionContext['send']): TransactionContext {
+  private context(
+    reliable: boolean,
+    onTerminated: (tx: unknown) => void,
+    send: TransactionContext['send'],
+    keepCompleted?: TransactionContext['keepCompleted'],
+  ): TransactionContext {
     return {
+      keepCompleted,
       clock: this.opts.clock,
       timers: reliable ? this.timersReliable : this.timersUnreliable,
       reliable,
@@ -229,6 +235,8 @@ export class TransactionLayer {
     const hint: ResponseHint = { protocol: env.transport, remote: env.remote, connectionId: env.connectionId };
     let wrapper: ServerTransaction | undefined;
     let lastSent: SentMessage | undefined;
+    const invite = req.method === 'INVITE';
+    // (Inline arrows: a named one costs an Object.defineProperty per call under tsx's keepNames.)
     const ctx = this.context(
       reliable,
       () => {
@@ -240,21 +248,12 @@ export class TransactionLayer {
           onError(err);
         });
       },
+      invite || reliable ? undefined : (tx) => lastSent !== undefined && this.keepCompleted(key, tx as ServerNonInviteTransaction, lastSent),
     );
-    const invite = req.method === 'INVITE';
     const fsm = invite
       ? new ServerInviteTransaction(ctx, id, req, { make100: make100Trying, trying100DelayMs: this.opts.trying100DelayMs })
       : new ServerNonInviteTransaction(ctx, id, req);
-    // (An inline arrow: a named one costs an Object.defineProperty per call under tsx's keepNames.)
-    wrapper = new ServerTransaction(
-      fsm,
-      env,
-      invite || reliable
-        ? undefined
-        : (tx) => {
-            if (lastSent && tx.fsm.state === 'Completed') this.compact(key, tx.fsm as ServerNonInviteTransaction, lastSent);
-          },
-    );
+    wrapper = new ServerTransaction(fsm, env);
     const w = wrapper;
     if (fsm instanceof ServerInviteTransaction) {
       fsm.events = {
@@ -268,15 +267,15 @@ export class TransactionLayer {
   }
 
   /**
-   * A NIST that just entered Completed on an unreliable transport becomes a CompletedNist, unless
-   * its owner listens to its events (then the full state machine keeps running: onTerminated
-   * and onFailure fire as the FSM says).
+   * A NIST that just entered Completed on an unreliable transport becomes a CompletedNist (and
+   * the state machine terminates without starting Timer J), unless its owner listens to its
+   * events: then the full state machine keeps running and onTerminated / onFailure fire as the
+   * FSM says.
    */
-  private compact(key: string, fsm: ServerNonInviteTransaction, sent: SentMessage): void {
-    if (fsm.events.onTerminated || fsm.events.onFailure) return;
+  private keepCompleted(key: string, fsm: ServerNonInviteTransaction, sent: SentMessage): boolean {
+    if (fsm.events.onTerminated || fsm.events.onFailure) return false;
     const j = this.timersUnreliable.J;
-    fsm.dispose(); // Timer J cancelled; the servers entry goes (onTerminated above)
-    if (j <= 0 || this.closed) return;
+    if (j <= 0 || this.closed) return false;
     const max = this.opts.maxCompletedServerTransactions ?? 400_000;
     while (this.completed.size >= max) {
       const oldest = this.completed.keys().next();
@@ -291,6 +290,7 @@ export class TransactionLayer {
     this.completed.set(Buffer.from(key, 'utf8').toString('utf8'), { id: fsm.id, sent, expiresAt: this.opts.clock.now() + j });
     this.counters.compacted++;
     this.armCompletedTimer();
+    return true;
   }
 
   private dropCompleted(key: string, id: string): void {
