@@ -107,7 +107,8 @@ export function parseDigitsB(b: Uint8Array, from: number, to: number, max: numbe
 
 /**
  * Validate b[from, to) as `*( allowed / escaped )` and return s[from, to) %-unescaped exactly once
- * (RFC 3261 §19.1.2; escaped octets decode as UTF-8), or undefined. See unescapeChecked.
+ * (RFC 3261 §19.1.2, RFC 4475 §3.1.1.3: `%25%34%31` becomes `%41`, never `A`; escaped octets decode
+ * as UTF-8), or undefined when a char is outside `allowed` or an escape is malformed.
  */
 export function unescapeCheckedB(s: string, b: Uint8Array, from: number, to: number, allowed: number): string | undefined {
   let pct = -1;
@@ -133,46 +134,6 @@ export function unescapeCheckedB(s: string, b: Uint8Array, from: number, to: num
     }
   }
   return Buffer.from(out).toString('utf8');
-}
-
-/** Where the last scanUserinfoB saw its first ":" (-1: none) and whether it saw a "%". */
-let userinfoColon = -1;
-let userinfoEscaped = false;
-
-/**
- * The "@" that ends a sip URI's userinfo (RFC 3261 §25.1 `userinfo = user [":" password] "@"`),
- * or -1 when b[i, end) does not start with one: the scan stops at the first byte that cannot be
- * in a userinfo. Records the first ":" (lastUserinfoColon) and whether a "%" was seen
- * (lastUserinfoEscaped), so the caller cuts user and password without scanning them again.
- */
-export function scanUserinfoB(b: Uint8Array, i: number, end: number, userinfo: number): number {
-  let colon = -1;
-  let escaped = false;
-  let at = -1;
-  for (; i < end; i++) {
-    const c = b[i]!;
-    if (c === 0x40) {
-      at = i;
-      break;
-    }
-    if ((TABLE[c]! & userinfo) === 0) break;
-    if (c === 0x3a) {
-      if (colon < 0) colon = i;
-    } else if (c === 0x25) {
-      escaped = true;
-    }
-  }
-  userinfoColon = colon;
-  userinfoEscaped = escaped;
-  return at;
-}
-
-export function lastUserinfoColon(): number {
-  return userinfoColon;
-}
-
-export function lastUserinfoEscaped(): boolean {
-  return userinfoEscaped;
 }
 
 /**

@@ -92,26 +92,6 @@ export function scan(s: string, i: number, flag: number, end = s.length): number
   return i;
 }
 
-/**
- * Index of the first char at or after `i` that IS in class `flag` (non-ASCII never is), or `end`.
- * Hot loops live in this module: with tsx/vite an imported function called per char goes
- * through a module getter, which costs ~20x a local call.
- */
-export function scanUntil(s: string, i: number, flag: number, end = s.length): number {
-  while (i < end) {
-    const c = s.charCodeAt(i);
-    if (c < 128 && (TABLE[c]! & flag) !== 0) break;
-    i++;
-  }
-  return i;
-}
-
-/** Index of the first `c` in s[from, end), or -1. A bounded indexOf: never reads past `end`. */
-export function indexOfIn(s: string, c: number, from: number, end: number): number {
-  for (let i = from; i < end; i++) if (s.charCodeAt(i) === c) return i;
-  return -1;
-}
-
 /** ASCII case-insensitive equality without allocating (toLowerCase costs ~100 ns). */
 export function equalsIgnoreCase(a: string, b: string): boolean {
   if (a === b) return true;
@@ -124,72 +104,6 @@ export function equalsIgnoreCase(a: string, b: string): boolean {
     if (lx !== (y | 0x20) || lx < 0x61 || lx > 0x7a) return false;
   }
   return true;
-}
-
-/** Case seen by the last scanCased call: bit 1 = an upper-case letter, bit 2 = a lower-case one. */
-let lastCase = 0;
-
-/**
- * scan() that also records which letter cases it met (read with lastScanCase()), so callers
- * normalise case only when needed: String.prototype.toLowerCase/toUpperCase cost ~50-100 ns
- * even when nothing changes, several times a whole short scan.
- */
-export function scanCased(s: string, i: number, flag: number, end = s.length): number {
-  let cs = 0;
-  while (i < end) {
-    const c = s.charCodeAt(i);
-    if (c >= 128) break;
-    const t = TABLE[c]!;
-    if ((t & flag) === 0) break;
-    cs |= t;
-    i++;
-  }
-  lastCase = ((cs & UPPER) !== 0 ? 1 : 0) | ((cs & LOWER) !== 0 ? 2 : 0);
-  return i;
-}
-
-export function lastScanCase(): number {
-  return lastCase;
-}
-
-/** Where the last scanUserinfo call saw its first ":" (-1: none) and whether it saw a "%". */
-let userinfoColon = -1;
-let userinfoEscaped = false;
-
-/**
- * The "@" that ends a sip URI's userinfo (RFC 3261 §25.1 `userinfo = user [":" password] "@"`),
- * or -1 when s[i, end) does not start with one: the scan stops at the first char that cannot be
- * in a userinfo. Records the first ":" (lastUserinfoColon) and whether a "%" was seen
- * (lastUserinfoEscaped), so the caller cuts user and password without scanning them again.
- */
-export function scanUserinfo(s: string, i: number, end: number): number {
-  let colon = -1;
-  let escaped = false;
-  let at = -1;
-  for (; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x40) {
-      at = i;
-      break;
-    }
-    if (c >= 128 || (TABLE[c]! & USERINFO) === 0) break;
-    if (c === 0x3a) {
-      if (colon < 0) colon = i;
-    } else if (c === 0x25) {
-      escaped = true;
-    }
-  }
-  userinfoColon = colon;
-  userinfoEscaped = escaped;
-  return at;
-}
-
-export function lastUserinfoColon(): number {
-  return userinfoColon;
-}
-
-export function lastUserinfoEscaped(): boolean {
-  return userinfoEscaped;
 }
 
 /** True when every char of s[from, to) is in class `flag`. */
@@ -206,38 +120,6 @@ export function hexVal(c: number): number {
   if (c >= 65 && c <= 70) return c - 55;
   if (c >= 97 && c <= 102) return c - 87;
   return -1;
-}
-
-/**
- * Validate s[from, to) as `*( allowed / escaped )` and return it %-unescaped exactly once
- * (RFC 3261 §19.1.2, RFC 4475 §3.1.1.3: `%25%34%31` becomes `%41`, never `A`).
- * Escaped octets are decoded as UTF-8. Returns undefined on a char outside `allowed` or a
- * malformed escape.
- */
-export function unescapeChecked(s: string, from: number, to: number, allowed: number): string | undefined {
-  let pct = -1;
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x25) {
-      if (pct < 0) pct = i;
-      if (i + 2 >= to || hexVal(s.charCodeAt(i + 1)) < 0 || hexVal(s.charCodeAt(i + 2)) < 0) return undefined;
-      i += 2;
-    } else if (c >= 128 || (TABLE[c]! & allowed) === 0) {
-      return undefined;
-    }
-  }
-  if (pct < 0) return s.slice(from, to);
-  const bytes: number[] = [];
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x25) {
-      bytes.push(hexVal(s.charCodeAt(i + 1)) * 16 + hexVal(s.charCodeAt(i + 2)));
-      i += 2;
-    } else {
-      bytes.push(c);
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
 }
 
 const HEXDIGITS = '0123456789ABCDEF';
@@ -285,29 +167,6 @@ export function parseUnsigned(s: string, max: number): number | undefined {
   while (a < b && isWsp(s.charCodeAt(a))) a++;
   while (b > a && isWsp(s.charCodeAt(b - 1))) b--;
   return parseDigits(s, a, b, max);
-}
-
-/**
- * Scan a quoted-string starting at s[i] === '"' (RFC 3261 §25.1). Returns the index after the
- * closing quote, or -1 if unterminated or holding a raw control char (quoted-pair may escape any
- * char except CR and LF).
- */
-export function scanQuoted(s: string, i: number, end = s.length): number {
-  i++;
-  while (i < end) {
-    const c = s.charCodeAt(i);
-    if (c === 0x22) return i + 1;
-    if (c === 0x5c) {
-      if (i + 1 >= end) return -1;
-      const n = s.charCodeAt(i + 1);
-      if (n === 0x0d || n === 0x0a) return -1;
-      i += 2;
-      continue;
-    }
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return -1;
-    i++;
-  }
-  return -1;
 }
 
 /** The content of the quoted string s[from, to) (quotes included) with quoted-pairs resolved. */

@@ -12,8 +12,8 @@
  * LAQUOT/RAQUOT allow no whitespace inside the brackets (RFC 4475 badaspec).
  */
 import type { NameAddr } from './types';
-import { ADDR_SPEC_END, TOKEN_LWS, quote, unquote } from './chars';
-import { bytesOf, indexOfB, lastQuotedHadPair, scanB, scanQuotedB, scanUntilB, skipWspB } from './bytes';
+import { ADDR_SPEC_END, TABLE, TOKEN_LWS, quote, unquote } from './chars';
+import { bytesOf, indexOfB, lastQuotedHadPair, scanQuotedB, scanUntilB, skipWspB } from './bytes';
 import { cloneParams, formatParams, scanGenericParams, scannedParams } from './params';
 import { cloneUri, formatUri, parseUriIn } from './uri';
 
@@ -28,7 +28,8 @@ let stoppedAt = 0;
  * or undefined if malformed.
  */
 function parseNameAddrAt(s: string, b: Uint8Array, i: number, end: number, inList: boolean): NameAddr | undefined {
-  i = skipWspB(b, i, end);
+  // Written flat (scans inline, helpers only for rare forms): this runs for From, To, Contact.
+  while (i < end && (b[i] === 0x20 || b[i] === 0x09)) i++;
   if (i >= end) return undefined;
   let displayName: string | undefined;
   let c = b[i]!;
@@ -47,12 +48,14 @@ function parseNameAddrAt(s: string, b: Uint8Array, i: number, end: number, inLis
     const close = scanQuotedB(b, i, end);
     if (close < 0) return undefined;
     displayName = lastQuotedHadPair() ? unquote(s, i, close) : s.slice(i + 1, close - 1);
-    i = skipWspB(b, close, end);
+    i = close;
+    while (i < end && (b[i] === 0x20 || b[i] === 0x09)) i++;
     c = i < end ? b[i]! : -1;
     if (c !== 0x3c /* < */) return undefined;
   } else if (c !== 0x3c) {
     // Either `*(token LWS) <` (unquoted display name) or an addr-spec.
-    const j = scanB(b, i, TOKEN_LWS, end);
+    let j = i;
+    while (j < end && (TABLE[b[j]!]! & TOKEN_LWS) !== 0) j++;
     if (j < end && b[j] === 0x3c) {
       let dnEnd = j;
       while (dnEnd > i && (b[dnEnd - 1] === 0x20 || b[dnEnd - 1] === 0x09)) dnEnd--;
@@ -80,7 +83,7 @@ function parseNameAddrAt(s: string, b: Uint8Array, i: number, end: number, inLis
   p = scanGenericParams(s, b, p, end);
   if (p < 0) return undefined;
   const params = scannedParams();
-  p = skipWspB(b, p, end);
+  while (p < end && (b[p] === 0x20 || b[p] === 0x09)) p++;
   if (p < end && !(inList && b[p] === COMMA)) return undefined;
   stoppedAt = p;
   // One literal per shape (see makeUri in uri.ts).

@@ -18,7 +18,7 @@
  */
 import { isAscii } from 'node:buffer';
 import type { ParseResult, SipRequest, SipResponse, SipUri } from './types';
-import { DIGIT, TOKEN, isWsp, parseDigits, scan, skipWsp } from './chars';
+import { DIGIT, TOKEN, isWsp, scan, skipWsp } from './chars';
 import { Headers, SPAN_BITS } from './headers';
 import { commonNameAt, commonNameAtBytes, commonNameColonAt, computeHeaderKey, keyAt, lengthAt, spellingAt } from './header-names';
 import { parseContentLength } from './scalars';

@@ -4,9 +4,9 @@
  * exponents and stops at the first overflow (RFC 4475 §3.1.2.4 scalar02, §3.1.2.5 scalarlg).
  */
 import type { CSeq, Params } from './types';
-import { DIGIT, TOKEN, WORD, isWsp, parseDigits, parseUnsigned, scan, skipWsp } from './chars';
+import { TABLE, TOKEN, WORD, isWsp, parseUnsigned, scan, skipWsp } from './chars';
 import { scanGenericParams, scannedParams } from './params';
-import { bytesOf, knownMethodAt, parseDigitsB, scanB, skipWspB } from './bytes';
+import { bytesOf, knownMethodAt } from './bytes';
 
 /** 2^32 - 1: the ceiling of CSeq numbers (RFC 3261 §8.1.1.5, §20.16) and delta-seconds. */
 export const MAX_UINT32 = 0xffffffff;
@@ -16,16 +16,29 @@ export const MAX_UINT32 = 0xffffffff;
  * UAC must start below 2^31 (§8.1.1.5) but a received value up to 2^32-1 is legal.
  */
 export function parseCSeq(s: string, from = 0, end = s.length, bytes?: Uint8Array): CSeq | undefined {
+  // Written flat (scans inline): this runs on every message.
   const b = bytes ?? bytesOf(s);
-  const a = skipWspB(b, from, end);
-  const de = scanB(b, a, DIGIT, end);
-  const seq = parseDigitsB(b, a, de, MAX_UINT32);
-  if (seq === undefined) return undefined;
-  const m = skipWspB(b, de, end);
-  if (m === de) return undefined;
-  const me = scanB(b, m, TOKEN, end);
-  if (me === m) return undefined;
-  if (skipWspB(b, me, end) !== end) return undefined;
+  let p = from;
+  while (p < end && (b[p] === 0x20 || b[p] === 0x09)) p++;
+  const digits = p;
+  let seq = 0;
+  while (p < end) {
+    const d = b[p]! - 48;
+    if (d < 0 || d > 9) break;
+    seq = seq * 10 + d;
+    if (seq > MAX_UINT32) return undefined;
+    p++;
+  }
+  if (p === digits) return undefined;
+  const afterDigits = p;
+  while (p < end && (b[p] === 0x20 || b[p] === 0x09)) p++;
+  if (p === afterDigits) return undefined;
+  const m = p;
+  while (p < end && (TABLE[b[p]!]! & TOKEN) !== 0) p++;
+  if (p === m) return undefined;
+  const me = p;
+  while (p < end && (b[p] === 0x20 || b[p] === 0x09)) p++;
+  if (p !== end) return undefined;
   return { seq, method: knownMethodAt(b, m, me - m) ?? s.slice(m, me) };
 }
 
