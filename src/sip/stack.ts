@@ -59,6 +59,8 @@ export interface SipStackOptions {
    */
   maxServerTransactions?: number;
   maxCompletedServerTransactions?: number;
+  /** SO_RCVBUF for the UDP listeners (bursts at high call rates overflow the OS default); undefined keeps the default. */
+  udpRecvBufferSize?: number;
 }
 
 export interface ListenOptions {
@@ -176,7 +178,7 @@ export class SipStack {
     for (let attempt = 0; attempt < (o.port === 0 ? 20 : 1); attempt++) {
       let udp: UdpTransport | undefined;
       try {
-        udp = wantUdp ? await UdpTransport.listen({ host: o.host, port: o.port, logger: this.log }) : undefined;
+        udp = wantUdp ? await UdpTransport.listen({ host: o.host, port: o.port, logger: this.log, recvBufferSize: this.opts.udpRecvBufferSize }) : undefined;
         const port = udp ? udp.local.port : o.port;
         const tcp = wantTcp ? await makeTcp(port) : undefined;
         if (udp) this.transport.add(udp);

@@ -69,7 +69,9 @@ export class ProfileServer {
     this.userAgent = opts.userAgent ?? 'Strowger';
     this.supported = opts.supported ?? [];
     this.log = (opts.stack?.logger ?? rootLogger).child({ mod: 'sofia.profile', profile: opts.name });
-    this.stack = new SipStack({ userAgent: this.userAgent, ...opts.stack });
+    // 4 MiB of UDP receive buffer (the kernel caps it at net.core.rmem_max): a call burst must not
+    // be dropped while the event loop is busy (sofia-sip sets large buffers too).
+    this.stack = new SipStack({ userAgent: this.userAgent, udpRecvBufferSize: 4 << 20, ...opts.stack });
     this.stack.onRequest((tx, req, env) => this.dispatch(tx, req, env));
     this.handle('OPTIONS', (c) => this.answerOptions(c));
     this.handle('INVITE', ({ tx }) => {
