@@ -351,6 +351,16 @@ export function findDigestCredentials(values: string | readonly string[], realm?
 
 /** quoted-string with `"` and `\` escaped; control characters (never legal there) dropped. */
 export function quote(v: string): string {
+  // Usual case (nonces, realms, URIs): nothing to escape or drop, one concatenation.
+  let plain = true;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || c === 0x22 || c === 0x5c) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return `"${v}"`;
   let out = '"';
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);

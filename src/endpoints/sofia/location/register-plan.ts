@@ -115,11 +115,24 @@ export function bindingRow(b: NewBinding, id: number, createdAt: number, updated
   };
 }
 
+/** What a REGISTER rewrites on a binding it refreshes: every field but the row's identity. */
+export type RefreshPatch = Required<Omit<BindingRefresh, 'id'>>;
+
 export interface RegisterPlan {
   ok: true;
   inserts: NewBinding[];
-  updates: Array<{ id: number; patch: BindingRefresh }>;
+  updates: Array<{ id: number; patch: RefreshPatch }>;
   deletes: Binding[];
+}
+
+/** `row` refreshed with `patch`, as a literal (one hidden class; no spread of 22 fields). */
+export function refreshedRow(row: Binding, p: RefreshPatch): Binding {
+  return {
+    id: row.id, profile: row.profile, user: row.user, host: row.host, contact: p.contact, callId: p.callId, cseq: p.cseq,
+    expiresAt: p.expiresAt, q: p.q, transport: p.transport, receivedIp: p.receivedIp, receivedPort: p.receivedPort,
+    localIp: p.localIp, localPort: p.localPort, userAgent: p.userAgent, status: p.status, nat: p.nat, routeTarget: p.routeTarget,
+    authUsername: p.authUsername, authRealm: p.authRealm, createdAt: row.createdAt, updatedAt: p.updatedAt,
+  };
 }
 
 function reject(reason: RegisterRejection['reason'], detail: string): RegisterRejection {
