@@ -121,7 +121,7 @@ function oursAll(buf: Buffer): void {
   const m = r.msg;
   sink += (getBranch(m)?.length ?? 0) + (getCallId(m)?.length ?? 0) + (getCSeq(m)?.seq ?? 0);
   sink += (getFromTag(m)?.length ?? 0) + (getTo(m)?.uri.host.length ?? 0);
-  sink += getVias(m).length + (getContacts(m)[0]?.params.length ?? 0);
+  sink += getVias(m).length + getContacts(m).length;
 }
 
 function baselineAll(buf: Buffer): void {
@@ -130,7 +130,7 @@ function baselineAll(buf: Buffer): void {
   const h = m.headers;
   sink += (h.via[0].params.branch?.length ?? 0) + h['call-id'].length + h.cseq.seq;
   sink += (h.from.params.tag?.length ?? 0) + (sip.parseUri(h.to.uri)?.host.length ?? 0);
-  sink += h.via.length + Object.keys(h.contact[0]?.params ?? {}).length;
+  sink += h.via.length + h.contact.length;
 }
 
 /** Process CPU time in ms: unlike wall time it does not count the time other processes hold the core. */

@@ -7,7 +7,14 @@
  * range check) and the parsers cut result strings out of the text. A string that did not come
  * from a parsed message gets its bytes from bytesOf(), one byte per UTF-16 unit.
  */
-import { LOWER, TABLE, UPPER, hexVal } from './chars';
+import * as chars from './chars';
+
+// Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
+// TurboFan does not fold into the hot loops; a module-local const is read like a constant.
+const LOWER = chars.LOWER;
+const TABLE = chars.TABLE;
+const UPPER = chars.UPPER;
+const hexVal = chars.hexVal;
 
 /** Index of the first byte at or after `i` (before `end`) that is not SP/HTAB. */
 export function skipWspB(b: Uint8Array, i: number, end: number): number {

@@ -12,10 +12,17 @@
  * LAQUOT/RAQUOT allow no whitespace inside the brackets (RFC 4475 badaspec).
  */
 import type { NameAddr } from './types';
-import { ADDR_SPEC_END, TABLE, TOKEN_LWS, quote, unquote } from './chars';
+import * as chars from './chars';
+import { quote, unquote } from './chars';
 import { bytesOf, indexOfB, lastQuotedHadPair, scanQuotedB, scanUntilB, skipWspB } from './bytes';
 import { cloneParams, formatParams, scanGenericParams, scannedParams } from './params';
 import { cloneUri, formatUri, parseUriIn } from './uri';
+
+// Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
+// TurboFan does not fold into the hot loops; a module-local const is read like a constant.
+const ADDR_SPEC_END = chars.ADDR_SPEC_END;
+const TABLE = chars.TABLE;
+const TOKEN_LWS = chars.TOKEN_LWS;
 
 const COMMA = 0x2c;
 

@@ -4,8 +4,15 @@
  * and original case are kept so a message round-trips.
  */
 import type { Params } from './types';
-import { GENVALUE, TABLE, TOKEN, equalsIgnoreCase } from './chars';
+import * as chars from './chars';
+import { equalsIgnoreCase } from './chars';
 import { knownParamAt, scanQuotedB } from './bytes';
+
+// Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
+// TurboFan does not fold into the hot loops; a module-local const is read like a constant.
+const GENVALUE = chars.GENVALUE;
+const TABLE = chars.TABLE;
+const TOKEN = chars.TOKEN;
 
 function indexOfParam(params: Params, name: string): number {
   for (let i = 0; i < params.length; i++) if (params[i]![0] === name) return i;

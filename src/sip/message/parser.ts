@@ -18,12 +18,20 @@
  */
 import { isAscii } from 'node:buffer';
 import type { ParseResult, SipRequest, SipResponse, SipUri } from './types';
-import { DIGIT, TOKEN, isWsp, scan, skipWsp } from './chars';
-import { Headers, SPAN_BITS } from './headers';
+import * as chars from './chars';
+import { isWsp, scan, skipWsp } from './chars';
+import * as headersModule from './headers';
+import { Headers } from './headers';
 import { commonNameAt, commonNameAtBytes, commonNameColonAt, computeHeaderKey, keyAt, lengthAt, spellingAt } from './header-names';
 import { parseContentLength } from './scalars';
 import { parseUri, parseUriIn } from './uri';
 import { knownMethodAt, parseDigitsB, scanB } from './bytes';
+
+// Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
+// TurboFan does not fold into the hot loops; a module-local const is read like a constant.
+const DIGIT = chars.DIGIT;
+const TOKEN = chars.TOKEN;
+const SPAN_BITS = headersModule.SPAN_BITS;
 
 export interface ParseOptions {
   /** Reject a message with more header lines than this (400). Default 256. */

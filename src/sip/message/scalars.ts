@@ -4,9 +4,16 @@
  * exponents and stops at the first overflow (RFC 4475 §3.1.2.4 scalar02, §3.1.2.5 scalarlg).
  */
 import type { CSeq, Params } from './types';
-import { TABLE, TOKEN, WORD, isWsp, parseUnsigned, scan, skipWsp } from './chars';
+import * as chars from './chars';
+import { isWsp, parseUnsigned, scan, skipWsp } from './chars';
 import { scanGenericParams, scannedParams } from './params';
 import { bytesOf, knownMethodAt } from './bytes';
+
+// Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
+// TurboFan does not fold into the hot loops; a module-local const is read like a constant.
+const TABLE = chars.TABLE;
+const TOKEN = chars.TOKEN;
+const WORD = chars.WORD;
 
 /** 2^32 - 1: the ceiling of CSeq numbers (RFC 3261 §8.1.1.5, §20.16) and delta-seconds. */
 export const MAX_UINT32 = 0xffffffff;

@@ -13,11 +13,13 @@
  *   (RFC 5118 §4.10).
  */
 import type { SipUri } from './types';
-import {
-  HEX, HNV, HOST, PARAM, PASSWORD, SCHEME, TABLE, TEL, UPPER, URIC, USER, USERINFO,
-  escape, is,
-} from './chars';
+import * as chars from './chars';
+import { escape, is } from './chars';
 import { bytesOf, indexOfB, knownParamAt, lastCaseB, scanB, scanCasedB, unescapeCheckedB } from './bytes';
+
+// Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
+// TurboFan does not fold into the hot loops; a module-local const is read like a constant.
+const { HEX, HNV, HOST, PARAM, PASSWORD, SCHEME, TABLE, TEL, UPPER, URIC, USER, USERINFO } = chars;
 
 function indexOfAny(b: Uint8Array, from: number, end: number, x: number, y: number, z: number): number {
   for (let i = from; i < end; i++) {

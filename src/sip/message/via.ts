@@ -10,10 +10,18 @@
  * is usually valueless in requests (RFC 3581 §3).
  */
 import type { Via } from './types';
-import { HOST, LOWER, TABLE, TOKEN, UPPER } from './chars';
+import * as chars from './chars';
 import { bytesOf, indexOfB, scanB, skipWspB } from './bytes';
 import { cloneParams, formatParams, getParam, scanGenericParams, scannedParams } from './params';
 import { formatHost, parseIpv6Reference } from './uri';
+
+// Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
+// TurboFan does not fold into the hot loops; a module-local const is read like a constant.
+const HOST = chars.HOST;
+const LOWER = chars.LOWER;
+const TABLE = chars.TABLE;
+const TOKEN = chars.TOKEN;
+const UPPER = chars.UPPER;
 
 function expectSlash(b: Uint8Array, i: number, end: number): number {
   i = skipWspB(b, i, end);
