@@ -178,13 +178,8 @@ export class DigestServer {
 
   private run(input: VerifyInput, secret: UserSecret, noCommit = false): VerifyResult {
     const c = typeof input.credentials === 'string' ? parseDigestCredentials(input.credentials) : input.credentials;
-    const fail = (outcome: VerifyOutcome, algorithm?: DigestAlgorithm): VerifyResult => ({
-      outcome,
-      ok: false,
-      username: c?.username,
-      algorithm,
-    });
-    if (!c) return fail('missing-fields');
+    if (!c) return { outcome: 'missing-fields', ok: false, username: undefined, algorithm: undefined };
+    const fail = failWith.bind(undefined, c.username); // (bound, not a named arrow: no per-call __name under tsx)
     const { username, realm, nonce, uri, response } = c;
     if (username === undefined || realm === undefined || nonce === undefined || uri === undefined || response === undefined) {
       return fail('missing-fields');
@@ -245,6 +240,10 @@ export class DigestServer {
     if (v === undefined || !isHex(v, digestHexLength(alg))) return undefined;
     return v;
   }
+}
+
+function failWith(username: string | undefined, outcome: VerifyOutcome, algorithm?: DigestAlgorithm): VerifyResult {
+  return { outcome, ok: false, username, algorithm };
 }
 
 /**
