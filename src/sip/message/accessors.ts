@@ -10,12 +10,27 @@
  * (validate.ts) on input first; they report what is wrong.
  */
 import type { CSeq, NameAddr, SipMessage, Via } from './types';
-import { Headers, MEMO_SLOTS } from './headers';
-import { headerKey } from './header-names';
-import { parseNameAddr, parseNameAddrList } from './name-addr';
-import { getParam } from './params';
-import { parseCSeq, parseCallId, parseDeltaSeconds, parseMaxForwards, parseMediaType, type MediaType } from './scalars';
-import { parseVia, viaBranch } from './via';
+import * as headersModule from './headers';
+import * as headerNamesMod from './header-names';
+import * as nameAddrMod from './name-addr';
+import * as paramsMod from './params';
+import * as scalarsMod from './scalars';
+import type { MediaType } from './scalars';
+import * as viaMod from './via';
+
+// Module-local aliases of imported functions (see the note in parser.ts: exported bindings live in
+// cells TurboFan does not fold).
+const { headerKey } = headerNamesMod;
+const { parseNameAddr, parseNameAddrList } = nameAddrMod;
+const { getParam } = paramsMod;
+const { parseCSeq, parseCallId, parseDeltaSeconds, parseMaxForwards, parseMediaType } = scalarsMod;
+const { parseVia, viaBranch } = viaMod;
+
+// Module-local aliases: an exported binding lives in a cell TurboFan does not fold, so
+// `instanceof Headers` on an imported class is not reduced to a map check.
+const Headers = headersModule.Headers;
+type Headers = headersModule.Headers;
+const MEMO_SLOTS = headersModule.MEMO_SLOTS;
 
 interface HeaderParser {
   /** Memo slot in Headers. */

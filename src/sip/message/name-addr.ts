@@ -14,9 +14,15 @@
 import type { NameAddr } from './types';
 import * as chars from './chars';
 import { quote, unquote } from './chars';
-import { bytesOf, indexOfB, lastQuotedHadPair, scanQuotedB, scanUntilB, skipWspB } from './bytes';
-import { cloneParams, formatParams, scanGenericParams, scannedParams } from './params';
-import { cloneUri, formatUri, parseUriIn } from './uri';
+import * as bytesMod from './bytes';
+import * as paramsMod from './params';
+import * as uriMod from './uri';
+
+// Module-local aliases of imported functions (see the note in parser.ts: exported bindings live in
+// cells TurboFan does not fold).
+const { bytesOf, indexOfB, lastQuotedHadPair, scanQuotedB, scanUntilB, skipWspB } = bytesMod;
+const { cloneParams, formatParams, scanGenericParams, scannedParams } = paramsMod;
+const { cloneUri, formatUri, parseUriIn } = uriMod;
 
 // Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
 // TurboFan does not fold into the hot loops; a module-local const is read like a constant.

@@ -6,7 +6,11 @@
 import type { Params } from './types';
 import * as chars from './chars';
 import { equalsIgnoreCase } from './chars';
-import { knownParamAt, scanQuotedB } from './bytes';
+import * as bytesMod from './bytes';
+
+// Module-local aliases of imported functions (see the note in parser.ts: exported bindings live in
+// cells TurboFan does not fold).
+const { knownParamAt, scanQuotedB } = bytesMod;
 
 // Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
 // TurboFan does not fold into the hot loops; a module-local const is read like a constant.

@@ -6,8 +6,13 @@
 import type { CSeq, Params } from './types';
 import * as chars from './chars';
 import { isWsp, parseUnsigned, scan, skipWsp } from './chars';
-import { scanGenericParams, scannedParams } from './params';
-import { bytesOf, knownMethodAt } from './bytes';
+import * as paramsMod from './params';
+import * as bytesMod from './bytes';
+
+// Module-local aliases of imported functions (see the note in parser.ts: exported bindings live in
+// cells TurboFan does not fold).
+const { scanGenericParams, scannedParams } = paramsMod;
+const { bytesOf, knownMethodAt } = bytesMod;
 
 // Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
 // TurboFan does not fold into the hot loops; a module-local const is read like a constant.

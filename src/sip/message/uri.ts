@@ -15,7 +15,11 @@
 import type { SipUri } from './types';
 import * as chars from './chars';
 import { escape, is } from './chars';
-import { bytesOf, indexOfB, knownParamAt, lastCaseB, scanB, scanCasedB, unescapeCheckedB } from './bytes';
+import * as bytesMod from './bytes';
+
+// Module-local aliases of imported functions (see the note in parser.ts: exported bindings live in
+// cells TurboFan does not fold).
+const { bytesOf, indexOfB, knownParamAt, lastCaseB, scanB, scanCasedB, unescapeCheckedB } = bytesMod;
 
 // Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
 // TurboFan does not fold into the hot loops; a module-local const is read like a constant.

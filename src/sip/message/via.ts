@@ -11,9 +11,15 @@
  */
 import type { Via } from './types';
 import * as chars from './chars';
-import { bytesOf, indexOfB, scanB, skipWspB } from './bytes';
-import { cloneParams, formatParams, getParam, scanGenericParams, scannedParams } from './params';
-import { formatHost, parseIpv6Reference } from './uri';
+import * as bytesMod from './bytes';
+import * as paramsMod from './params';
+import * as uriMod from './uri';
+
+// Module-local aliases of imported functions (see the note in parser.ts: exported bindings live in
+// cells TurboFan does not fold).
+const { bytesOf, indexOfB, scanB, skipWspB } = bytesMod;
+const { cloneParams, formatParams, getParam, scanGenericParams, scannedParams } = paramsMod;
+const { formatHost, parseIpv6Reference } = uriMod;
 
 // Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
 // TurboFan does not fold into the hot loops; a module-local const is read like a constant.
