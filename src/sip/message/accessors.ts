@@ -195,8 +195,12 @@ export function getVias(msg: SipMessage): Via[] {
   return (parseWith(msg, 'via', P_VIA) as Via[] | undefined) ?? [];
 }
 
-/** The top Via value (only the first line is parsed). */
-export function getTopVia(msg: SipMessage): Via | undefined {
+/*
+ * Exported accessors that others here call are thin wrappers over module-local functions: a call
+ * through an exported binding reads it from a module cell first.
+ */
+
+function topVia(msg: SipMessage): Via | undefined {
   const h = msg.headers;
   if (!(h instanceof Headers)) {
     const first = h.get('via');
@@ -205,9 +209,14 @@ export function getTopVia(msg: SipMessage): Via | undefined {
   return firstViaLine(h)?.[0];
 }
 
+/** The top Via value (only the first line is parsed). */
+export function getTopVia(msg: SipMessage): Via | undefined {
+  return topVia(msg);
+}
+
 /** Branch of the top Via (RFC 3261 §17.2.3 transaction matching). */
 export function getBranch(msg: SipMessage): string | undefined {
-  const v = getTopVia(msg);
+  const v = topVia(msg);
   return v ? viaBranch(v) : undefined;
 }
 
@@ -262,7 +271,7 @@ function nameAddrLine(h: Headers, key: string, slot: number): NameAddr | undefin
   return r;
 }
 
-export function getFrom(msg: SipMessage): NameAddr | undefined {
+function from(msg: SipMessage): NameAddr | undefined {
   const h = msg.headers;
   if (!(h instanceof Headers)) {
     const v = h.get('from');
@@ -271,13 +280,21 @@ export function getFrom(msg: SipMessage): NameAddr | undefined {
   return nameAddrLine(h, 'from', P_FROM.slot);
 }
 
-export function getTo(msg: SipMessage): NameAddr | undefined {
+function to(msg: SipMessage): NameAddr | undefined {
   const h = msg.headers;
   if (!(h instanceof Headers)) {
     const v = h.get('to');
     return v === undefined ? undefined : parseNameAddr(v);
   }
   return nameAddrLine(h, 'to', P_TO.slot);
+}
+
+export function getFrom(msg: SipMessage): NameAddr | undefined {
+  return from(msg);
+}
+
+export function getTo(msg: SipMessage): NameAddr | undefined {
+  return to(msg);
 }
 
 function tagOf(n: NameAddr | undefined): string | undefined {
@@ -287,11 +304,11 @@ function tagOf(n: NameAddr | undefined): string | undefined {
 }
 
 export function getFromTag(msg: SipMessage): string | undefined {
-  return tagOf(getFrom(msg));
+  return tagOf(from(msg));
 }
 
 export function getToTag(msg: SipMessage): string | undefined {
-  return tagOf(getTo(msg));
+  return tagOf(to(msg));
 }
 
 /** Every Contact value across all lines ([] if absent or malformed). A `*` is `{ wildcard: true }`. */

@@ -107,7 +107,7 @@ function hasCtl(s: string, from: number, to = s.length): boolean {
 
 export function parseMessage(buf: Buffer, opts?: ParseOptions): ParseResult {
   try {
-    return parseCommon(buf, opts) ?? parse(buf, opts);
+    return parseFast(buf, opts) ?? parse(buf, opts);
   } catch (e) {
     // Defensive only: no known input reaches here (fuzzed in parser tests).
     return { ok: false, error: 'Unparseable message: ' + (e instanceof Error ? e.message : String(e)) };
@@ -163,6 +163,11 @@ if (FAST_PATH_MAX_BYTES >= 1 << SPAN_BITS) throw new Error('parser: FAST_PATH_MA
  * @internal exported for that test
  */
 export function parseCommon(buf: Buffer, opts?: ParseOptions): ParseResult | undefined {
+  return parseFast(buf, opts);
+}
+
+/** parseCommon, module-local (a call through an exported binding reads it from a module cell). */
+function parseFast(buf: Buffer, opts: ParseOptions | undefined): ParseResult | undefined {
   const len = buf.length;
   if (len > FAST_PATH_MAX_BYTES || len < 8 || !isAscii(buf)) return undefined;
   const text = HAS_LATIN1_SLICE ? (buf as Latin1Slicer).latin1Slice!(0, len) : buf.toString('latin1', 0, len);
