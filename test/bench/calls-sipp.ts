@@ -29,6 +29,8 @@ const RATES = [250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500, 3000, 4000, 50
 const PORT = { internal: 26960, external: 26980, uas: 26990, uac: 26995 };
 
 interface StepResult {
+  /** Server CPU (user+system, all threads) per call during the step, µs; -1 when not measured. */
+  cpuUsPerCall: number;
   rate: number;
   calls: number;
   ok: number;
@@ -62,23 +64,41 @@ function counter(out: string, name: string): number {
 }
 
 function startUas(port: number): ChildProcess {
-  return spawn('sipp', ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(port), '-nostdin'], { stdio: 'ignore', cwd: tmpdir() });
+  return spawn('sipp', ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(port), '-nostdin', '-buff_size', String(4 << 20)], { stdio: 'ignore', cwd: tmpdir() });
 }
+
+/** utime+stime of a process in clock ticks (USER_HZ, 100/s on Linux), or -1. */
+function cpuTicks(pid: number | undefined): number {
+  if (pid === undefined) return -1;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return -1;
+  }
+}
+
+let serverPid: number | undefined;
 
 async function step(rate: number, dest: string, service: string): Promise<StepResult> {
   const calls = rate * STEP_SEC;
+  const t0 = cpuTicks(serverPid);
   const limit = (STEP_SEC * 3 + 20) * 1000;
   const r = await run(
     'sipp',
     ['-sn', 'uac', '-i', '127.0.0.1', '-p', String(PORT.uac), '-s', service, '-r', String(rate), '-m', String(calls), '-d', String(CALL_MS),
-      '-l', String(rate * 4), '-nostdin', '-timeout', `${STEP_SEC * 3 + 15}s`, '-timeout_error', '-max_socket', '1', dest],
+      '-l', String(rate * 4), '-nostdin', '-buff_size', String(4 << 20), '-timeout', `${STEP_SEC * 3 + 15}s`, '-timeout_error', '-max_socket', '1', dest],
     limit,
   );
+  await new Promise((x) => setTimeout(x, CALL_MS + 500)); // the last calls' BYEs
+  const t1 = cpuTicks(serverPid);
+  const cpuUsPerCall = t0 >= 0 && t1 >= 0 ? Math.round(((t1 - t0) * 10_000) / calls) : -1;
   const ok = counter(r.out, 'Successful call');
   const failed = counter(r.out, 'Failed call');
   const elapsedSec = r.ms / 1000;
   const paced = elapsedSec <= STEP_SEC + CALL_MS / 1000 + Math.max(1.5, STEP_SEC * 0.25);
-  return { rate, calls, ok, failed, elapsedSec, pass: r.code === 0 && ok === calls && failed === 0 && paced };
+  return { rate, calls, ok, failed, elapsedSec, cpuUsPerCall, pass: r.code === 0 && ok === calls && failed === 0 && paced };
 }
 
 async function ladder(label: string, dest: string, service: string): Promise<{ best: number; steps: StepResult[] }> {
@@ -87,7 +107,8 @@ async function ladder(label: string, dest: string, service: string): Promise<{ b
   for (const rate of RATES) {
     const s = await step(rate, dest, service);
     steps.push(s);
-    console.log(`${label.padEnd(10)} ${String(rate).padStart(5)} calls/s x ${STEP_SEC}s: ${s.ok}/${s.calls} ok, ${s.failed} failed, ${s.elapsedSec.toFixed(1)} s ${s.pass ? 'PASS' : 'FAIL'}`);
+    const cpu = s.cpuUsPerCall >= 0 ? `, server CPU ${(s.cpuUsPerCall / 1000).toFixed(2)} ms/call` : '';
+    console.log(`${label.padEnd(10)} ${String(rate).padStart(5)} calls/s x ${STEP_SEC}s: ${s.ok}/${s.calls} ok, ${s.failed} failed, ${s.elapsedSec.toFixed(1)} s${cpu} ${s.pass ? 'PASS' : 'FAIL'}`);
     if (!s.pass) break;
     best = rate;
     await new Promise((r) => setTimeout(r, 1500)); // let the previous step's calls drain
@@ -159,6 +180,10 @@ async function main(): Promise<void> {
     const s = await startServer(dir);
     server = s.child;
     await s.ready;
+    serverPid = server.pid;
+    // Warm-up (JIT, first-call module work), not counted.
+    const warm = await step(RATES[0]!, `127.0.0.1:${PORT.external}`, 'bench');
+    console.log(`warm-up    ${RATES[0]} calls/s: ${warm.ok}/${warm.calls} ok (not counted)`);
     const b2bua = await ladder('B2BUA', `127.0.0.1:${PORT.external}`, 'bench');
     console.log('');
     console.log(`sipp alone (UAC->UAS):        ${base.best} calls/s${base.best === RATES[RATES.length - 1] ? ' (top of the ladder)' : ''}`);
