@@ -3,19 +3,21 @@
  *
  * Lines are kept as written (name spelling, order, value text after unfolding), so unknown
  * headers round-trip verbatim. Look-ups go through the lower-case long-name key, so `i`, `Call-ID`
- * and `call-id` are the same header. A header list is small (tens of lines): a linear scan over a
- * parallel key array beats a map here.
+ * and `call-id` are the same header. A header list is small (tens of lines): a linear scan beats
+ * a map here.
  *
- * A parsed message's values stay ranges of the flat header text until read (fromSpans): most
- * lines of a received message are never looked at, so they are never cut out. Any mutation that
- * moves lines first cuts every value out (materialize), so spans never go stale.
+ * Storage is one flat array, three slots per line: name, key, value. A parsed message's values
+ * stay ranges of its flat header text until read (a number: start << SPAN_BITS | end, see
+ * fromLines): most lines of a received message are never looked at, so they are never cut out,
+ * and one array per message is all the parser allocates for its lines. Spans are absolute, so
+ * lines can move (prepend, delete) and clones can share the text.
  *
  * Typed views parsed by accessors.ts are memoised per header key and dropped on any mutation.
  */
 import type { SipHeaders } from './types';
 import { headerKey } from './header-names';
 
-/** Span encoding (fromSpans): start << SPAN_BITS | end; offsets must stay below 2^SPAN_BITS. */
+/** Span encoding (fromLines): start << SPAN_BITS | end; offsets must stay below 2^SPAN_BITS. */
 const SPAN_SHIFT = 15; // module-local: exported bindings are slower to read in hot code
 export const SPAN_BITS = SPAN_SHIFT;
 const SPAN_MASK = (1 << SPAN_SHIFT) - 1;
@@ -32,56 +34,52 @@ function newMemo(): unknown[] {
 }
 if (newMemo().length !== MEMO_SLOTS) throw new Error('headers: newMemo must make MEMO_SLOTS slots');
 
+/** One line: [name, key, value or span] at lines[3i ... 3i + 2]. */
+type Slot = string | number;
+
 export class Headers implements SipHeaders {
-  private names: string[];
-  /** Line values; an entry left undefined (or past the end) is read lazily from src (spans). */
-  private values: Array<string | undefined>;
-  private keys: string[];
-  /** The flat header text the parser read (lazy values are ranges of it), or undefined. */
+  private lines: Slot[];
+  /** The flat header text the parser read (spans are ranges of it), or undefined. */
   private src: string | undefined;
   /** src's bytes (same offsets: the parser only keeps spans of all-ASCII messages). */
   private bytes: Uint8Array | undefined;
-  /** Line i's value is src[spans[i] >> SPAN_BITS, spans[i] & SPAN_MASK) (see fromSpans). */
-  private spans: number[] | undefined;
   /** Parsed views by accessor slot (accessors.ts), dropped on every mutation. */
   private memo: unknown[] | undefined;
 
   /**
-   * `new Headers(entries)`. The other parameters are for fromParsed/fromSpans (one constructor,
-   * so every Headers has the same hidden class, and no empty arrays made only to be replaced).
+   * `new Headers(entries)`. The other parameters are for fromParsed/fromLines (one constructor,
+   * so every Headers has the same hidden class).
    */
-  constructor(
-    entries?: Iterable<readonly [string, string]>,
-    names?: string[], keys?: string[], values?: Array<string | undefined>,
-    src?: string, bytes?: Uint8Array, spans?: number[],
-  ) {
-    this.names = names ?? [];
-    this.values = values ?? [];
-    this.keys = keys ?? [];
+  constructor(entries?: Iterable<readonly [string, string]>, lines?: Slot[], src?: string, bytes?: Uint8Array) {
+    this.lines = lines ?? [];
     this.src = src;
     this.bytes = bytes;
-    this.spans = spans;
     this.memo = undefined;
     if (entries) for (const [n, v] of entries) this.append(n, v);
   }
 
-  /** Build from arrays the parser already holds (no copy; the caller gives them up). */
+  /** Build from parallel arrays of names, values and keys (see headerKey). */
   static fromParsed(names: string[], values: string[], keys: string[]): Headers {
-    return new Headers(undefined, names, keys, values);
+    const lines: Slot[] = new Array(names.length * 3);
+    for (let i = 0; i < names.length; i++) {
+      lines[3 * i] = names[i]!;
+      lines[3 * i + 1] = keys[i]!;
+      lines[3 * i + 2] = values[i]!;
+    }
+    return new Headers(undefined, lines);
   }
 
   /**
-   * Build with lazy values: line i's value is src.slice(start, end) with spans[i] =
-   * start << SPAN_BITS | end (one small integer per line: offsets stay below 2^SPAN_BITS), cut
-   * only when asked (most lines of a received message are never read). The caller gives the
-   * arrays up.
+   * Build from the parser's flat array (name, key, span per line; the caller gives it up): line
+   * i's value is src.slice(span >> SPAN_BITS, span & (2^SPAN_BITS - 1)), cut when first read.
+   * `bytes` are src's bytes, for parsing values in place (accessors.ts).
    */
-  static fromSpans(names: string[], keys: string[], src: string, bytes: Uint8Array, spans: number[]): Headers {
-    return new Headers(undefined, names, keys, [], src, bytes, spans);
+  static fromLines(lines: Slot[], src: string, bytes: Uint8Array): Headers {
+    return new Headers(undefined, lines, src, bytes);
   }
 
   get size(): number {
-    return this.names.length;
+    return this.lines.length / 3;
   }
 
   get(name: string): string | undefined {
@@ -90,8 +88,8 @@ export class Headers implements SipHeaders {
 
   /** get() for a name already in key form (lower-case long name, see headerKey). */
   getByKey(key: string): string | undefined {
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.valueAt(i);
+    const lines = this.lines;
+    for (let k = 1; k < lines.length; k += 3) if (lines[k] === key) return this.valueAt((k - 1) / 3);
     return undefined;
   }
 
@@ -102,15 +100,15 @@ export class Headers implements SipHeaders {
   /** getAll() for a name already in key form. */
   getAllByKey(key: string): string[] {
     const out: string[] = [];
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) out.push(this.valueAt(i));
+    const lines = this.lines;
+    for (let k = 1; k < lines.length; k += 3) if (lines[k] === key) out.push(this.valueAt((k - 1) / 3));
     return out;
   }
 
-  /** @internal Index of the first line with this key at or after `from`, or -1. */
+  /** @internal Index of the first line with this key at or after line `from`, or -1. */
   indexOfKey(key: string, from: number): number {
-    const keys = this.keys;
-    for (let i = from; i < keys.length; i++) if (keys[i] === key) return i;
+    const lines = this.lines;
+    for (let k = 3 * from + 1; k < lines.length; k += 3) if (lines[k] === key) return (k - 1) / 3;
     return -1;
   }
 
@@ -119,7 +117,7 @@ export class Headers implements SipHeaders {
    * message (read its bounds with spanStart/spanEnd), else undefined (use valueAt).
    */
   spanSource(i: number): string | undefined {
-    return this.values[i] === undefined ? this.src : undefined;
+    return typeof this.lines[3 * i + 2] === 'number' ? this.src : undefined;
   }
 
   /** @internal The bytes of spanSource's text (valid when spanSource(i) is not undefined). */
@@ -129,98 +127,88 @@ export class Headers implements SipHeaders {
 
   /** @internal */
   spanStart(i: number): number {
-    return this.spans![i]! >> SPAN_SHIFT;
+    return (this.lines[3 * i + 2] as number) >> SPAN_SHIFT;
   }
 
   /** @internal */
   spanEnd(i: number): number {
-    return this.spans![i]! & SPAN_MASK;
+    return (this.lines[3 * i + 2] as number) & SPAN_MASK;
   }
 
-  /** @internal Value of line i. */
+  /** @internal Value of line i (cut out of the text on first read, then kept). */
   valueAt(i: number): string {
-    const v = this.values[i];
-    if (v !== undefined) return v;
-    const span = this.spans![i]!;
-    return (this.values[i] = this.src!.slice(span >> SPAN_SHIFT, span & SPAN_MASK));
+    const v = this.lines[3 * i + 2]!;
+    if (typeof v === 'string') return v;
+    return (this.lines[3 * i + 2] = this.src!.slice(v >> SPAN_SHIFT, v & SPAN_MASK));
   }
 
   /** Number of lines of this header. */
   count(name: string): number {
     const key = headerKey(name);
+    const lines = this.lines;
     let n = 0;
-    for (const k of this.keys) if (k === key) n++;
+    for (let k = 1; k < lines.length; k += 3) if (lines[k] === key) n++;
     return n;
   }
 
   has(name: string): boolean {
-    return this.keys.indexOf(headerKey(name)) >= 0;
+    return this.indexOfKey(headerKey(name), 0) >= 0;
   }
 
   set(name: string, value: string): void {
     const key = headerKey(name);
-    const first = this.keys.indexOf(key);
+    const first = this.indexOfKey(key, 0);
     if (first < 0) {
       this.append(name, value);
       return;
     }
-    this.materialize();
     this.removeWhere(key, first + 1);
-    this.names[first] = name;
-    this.values[first] = value;
+    this.lines[3 * first] = name;
+    this.lines[3 * first + 2] = value;
     this.memo = undefined;
   }
 
   append(name: string, value: string): void {
-    // Indexes of existing lines do not move: lazy values stay valid (values may be shorter than
-    // names while lazy, so the new value goes to its index, not to the end of values).
-    this.values[this.names.length] = value;
-    this.names.push(name);
-    this.keys.push(headerKey(name));
+    this.lines.push(name, headerKey(name), value);
     this.memo = undefined;
   }
 
   prepend(name: string, value: string): void {
-    this.materialize();
     const key = headerKey(name);
-    let at = this.keys.indexOf(key);
+    let at = this.indexOfKey(key, 0);
     if (at < 0) at = 0;
-    this.names.splice(at, 0, name);
-    this.values.splice(at, 0, value);
-    this.keys.splice(at, 0, key);
+    this.lines.splice(3 * at, 0, name, key, value);
     this.memo = undefined;
   }
 
   delete(name: string): void {
-    this.materialize();
     this.removeWhere(headerKey(name), 0);
     this.memo = undefined;
   }
 
   deleteFirst(name: string): void {
-    const at = this.keys.indexOf(headerKey(name));
+    const at = this.indexOfKey(headerKey(name), 0);
     if (at < 0) return;
-    this.materialize();
-    this.names.splice(at, 1);
-    this.values.splice(at, 1);
-    this.keys.splice(at, 1);
+    this.lines.splice(3 * at, 3);
     this.memo = undefined;
   }
 
   entries(): Array<[name: string, value: string]> {
-    const out: Array<[string, string]> = new Array(this.names.length);
-    for (let i = 0; i < this.names.length; i++) out[i] = [this.names[i]!, this.valueAt(i)];
+    const n = this.lines.length / 3;
+    const out: Array<[string, string]> = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = [this.lines[3 * i] as string, this.valueAt(i)];
     return out;
   }
 
   /** Calls fn for every line in wire order (no array allocation: used by the serializer). */
   forEach(fn: (name: string, value: string, key: string) => void): void {
-    for (let i = 0; i < this.names.length; i++) fn(this.names[i]!, this.valueAt(i), this.keys[i]!);
+    const n = this.lines.length / 3;
+    for (let i = 0; i < n; i++) fn(this.lines[3 * i] as string, this.valueAt(i), this.lines[3 * i + 1] as string);
   }
 
+  /** A copy (values not yet read stay spans of the same text, which is never modified). */
   clone(): Headers {
-    this.materialize();
-    return Headers.fromParsed(this.names.slice(), this.values.slice() as string[], this.keys.slice());
+    return new Headers(undefined, this.lines.slice(), this.src, this.bytes);
   }
 
   /** @internal accessor memo slot (undefined = not computed yet). */
@@ -233,26 +221,19 @@ export class Headers implements SipHeaders {
     (this.memo ??= newMemo())[slot] = value;
   }
 
-  /** Cut every lazy value out of src so lines can move (splice) without their spans. */
-  private materialize(): void {
-    if (this.src === undefined) return;
-    for (let i = 0; i < this.names.length; i++) this.valueAt(i);
-    this.src = undefined;
-    this.bytes = undefined;
-    this.spans = undefined;
-  }
-
+  /** Remove every line with this key from line `from` on. */
   private removeWhere(key: string, from: number): void {
-    let w = from;
-    for (let r = from; r < this.keys.length; r++) {
-      if (this.keys[r] === key) continue;
-      this.names[w] = this.names[r]!;
-      this.values[w] = this.values[r]!;
-      this.keys[w] = this.keys[r]!;
-      w++;
+    const lines = this.lines;
+    let w = 3 * from;
+    for (let r = 3 * from; r < lines.length; r += 3) {
+      if (lines[r + 1] === key) continue;
+      if (w !== r) {
+        lines[w] = lines[r]!;
+        lines[w + 1] = lines[r + 1]!;
+        lines[w + 2] = lines[r + 2]!;
+      }
+      w += 3;
     }
-    this.names.length = w;
-    this.values.length = w;
-    this.keys.length = w;
+    lines.length = w;
   }
 }

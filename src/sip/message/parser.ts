@@ -143,7 +143,7 @@ function isSip20(b: Uint8Array, from: number): boolean {
 
 /**
  * Larger messages take the general path (the fast path decodes the body along with the head).
- * Below 2^SPAN_BITS: header value offsets are packed into one small integer (Headers.fromSpans).
+ * Below 2^SPAN_BITS: header value offsets are packed into one small integer (Headers.fromLines).
  */
 const FAST_PATH_MAX_BYTES = 16 * 1024;
 if (FAST_PATH_MAX_BYTES >= 1 << SPAN_BITS) throw new Error('parser: FAST_PATH_MAX_BYTES must stay below 2^SPAN_BITS');
@@ -152,7 +152,7 @@ if (FAST_PATH_MAX_BYTES >= 1 << SPAN_BITS) throw new Error('parser: FAST_PATH_MA
  * The fast path: the common, well-formed message, in one pass. It takes an all-ASCII message
  * (so latin1 decoding equals UTF-8 decoding and character offsets are byte offsets) of at most
  * FAST_PATH_MAX_BYTES, decodes it once, whole, and walks its lines with native indexOf. Header
- * values are not cut out: the Headers keep their ranges of the text (Headers.fromSpans).
+ * values are not cut out: the Headers keep their ranges of the text (Headers.fromLines).
  *
  * It returns undefined, and the general parser (below) takes over from scratch, on anything
  * unusual: leading CRLFs, folding, no empty line, a bad line ending, a bad start line or header
@@ -212,9 +212,8 @@ function parseFast(buf: Buffer, opts: ParseOptions | undefined): ParseResult | u
   // Header lines: name *WSP ":" *WSP value *WSP CRLF, until the empty line.
   const maxHeaders = opts?.maxHeaders ?? DEFAULT_MAX_HEADERS;
   const maxNameLength = opts?.maxHeaderNameLength ?? DEFAULT_MAX_HEADER_NAME_LENGTH;
-  const names: string[] = [];
-  const keys: string[] = [];
-  const spans: number[] = [];
+  // name, key, value span per line (Headers.fromLines).
+  const lines: Array<string | number> = [];
   let contentLength = -1;
   let pos = firstEnd + 2;
   let bodyStart: number;
@@ -263,15 +262,13 @@ function parseFast(buf: Buffer, opts: ParseOptions | undefined): ParseResult | u
     while (buf[vStart] === SP || buf[vStart] === HTAB) vStart++;
     let vEnd = eol;
     while (vEnd > vStart && (buf[vEnd - 1] === SP || buf[vEnd - 1] === HTAB)) vEnd--;
-    names.push(name);
-    keys.push(key);
-    spans.push((vStart << SPAN_BITS) | vEnd);
+    lines.push(name, key, (vStart << SPAN_BITS) | vEnd);
     if (key === 'content-length') {
       const cl = parseDigitsB(buf, vStart, vEnd, 0x7fffffff);
       if (cl === undefined || (contentLength >= 0 && cl !== contentLength)) return undefined;
       contentLength = cl;
     }
-    if (names.length > maxHeaders) return undefined;
+    if (lines.length > 3 * maxHeaders) return undefined;
     pos = lf + 1;
   }
 
@@ -286,7 +283,7 @@ function parseFast(buf: Buffer, opts: ParseOptions | undefined): ParseResult | u
   } else if (contentLength > 0) {
     body = sliceBody(buf, bodyStart, bodyStart + contentLength, opts?.copyBody);
   }
-  const headers = Headers.fromSpans(names, keys, text, buf, spans);
+  const headers = Headers.fromLines(lines, text, buf);
   if (isResponse) {
     const msg: SipResponse = { type: 'response', version, status, reason, headers, body };
     return { ok: true, msg };

@@ -156,7 +156,7 @@ describe('fast path agrees with the general parser', () => {
   });
 });
 
-describe('lazy header values (Headers.fromSpans)', () => {
+describe('lazy header values (Headers.fromLines)', () => {
   const buf = wire('INVITE sip:bob@x SIP/2.0', [
     'Via: SIP/2.0/UDP a;branch=z9hG4bK1', 'Via: SIP/2.0/UDP b;branch=z9hG4bK2', ...BASE.slice(1), 'X-A: 1',
   ]);
