@@ -6,7 +6,10 @@
  *              ─▶ CANCEL? ──▶ NIST for the CANCEL; INVITE found (§9.2) ─▶ 200 + TU.onCancel
  *                                                  not found ─▶ 481
  *              ─▶ matched ─▶ tx.receive (retransmission absorbed, last response resent)
+ *              ─▶ matched a compact Completed NIST ─▶ its response bytes resent (§17.2.2)
  *              ─▶ new ─────▶ IST / NIST created ─▶ TU.onRequest(tx)
+ *   NIST final response on UDP, nobody listening to its events ─▶ kept as bytes + target until
+ *              Timer J (CompletedNist), the state machine and the parsed messages released
  *   response in ─▶ client tx by branch + CSeq method (§17.1.3) ─▶ tx.receive / TU.onStrayResponse
  *   TU.sendRequest ─▶ ICT / NICT, keyed by the branch of the top Via
  *
