@@ -69,6 +69,22 @@ export interface LegMediaOptions {
 /** The callbacks a leg gives its media (the rest of LegMediaOptions comes from the profile). */
 export type LegMediaHooks = Pick<LegMediaOptions, 'onTimeout' | 'onDtmf' | 'onBridged' | 'onClosed'>;
 
+/**
+ * A logger whose child() returns itself: RtpSession makes a pino child per session (~tens of µs)
+ * for lines it writes at debug only. Sessions of one profile share the profile's bindings instead.
+ */
+const flatLoggers = new WeakMap<Logger, Logger>();
+function flatLogger(base: Logger): Logger {
+  let l = flatLoggers.get(base);
+  if (!l) {
+    const flat = Object.create(base) as Logger;
+    Object.defineProperty(flat, 'child', { value: () => flat });
+    l = flat;
+    flatLoggers.set(base, l);
+  }
+  return l;
+}
+
 export class LegMedia {
   session: RtpSession | undefined;
   negotiated: NegotiatedAudio | undefined;
@@ -104,7 +120,7 @@ export class LegMedia {
     if (this.session) return Promise.resolve(this.session);
     this.sessionPromise ??= RtpSession.create(
       this.o.allocator,
-      { clock: this.o.clock, mediaTimeoutMs: this.o.mediaTimeoutMs, holdTimeoutMs: this.o.holdTimeoutMs, logger: this.o.log },
+      { clock: this.o.clock, mediaTimeoutMs: this.o.mediaTimeoutMs, holdTimeoutMs: this.o.holdTimeoutMs, logger: flatLogger(this.o.log) },
       this.o.bindIp,
     ).then((s) => {
       if (this.closed) {
