@@ -19,12 +19,12 @@ async function register(expires: number): Promise<SippRun> {
 }
 
 /** Run a UAS scenario on 1001's registered port and a UAC scenario as 1000; wait for both. */
-async function call(uas: string | undefined, uac: string, opts: { uasTimeout?: string } = {}): Promise<{ a: SippRun; b?: SippRun }> {
+async function call(uas: string | undefined, uac: string, opts: { uasTimeout?: string; uacTransport?: 'u1' | 't1' } = {}): Promise<{ a: SippRun; b?: SippRun }> {
   const b = uas
     ? sipp(uas, ['-m', '1', '-p', String(uasPort), '-s', '1001', '-timeout', opts.uasTimeout ?? '10s', '-timeout_error'])
     : undefined;
   await new Promise((r) => setTimeout(r, 300)); // let the UAS bind its port
-  const a = await sipp(uac, ['-m', '1', '-p', String(uacPort), '-s', '1001', '-au', '1000', '-ap', '1234', '-timeout', '10s', '-timeout_error', target()]);
+  const a = await sipp(uac, ['-m', '1', '-p', String(uacPort), '-t', opts.uacTransport ?? 'u1', '-s', '1001', '-au', '1000', '-ap', '1234', '-timeout', '10s', '-timeout_error', target()]);
   return { a, b: b ? await b : undefined };
 }
 
@@ -61,6 +61,14 @@ describe('sipp through the B2BUA (internal profile, shipped dialplan)', () => {
     // The B leg's BYE carries our Reason; the A leg's caller id reached B.
     expect(headerIn(b!.messages, 'BYE', 'Reason')[0]).toContain('Q.850;cause=16');
     expect(headerIn(b!.messages, 'INVITE', 'From')[0]).toContain('sip:1000@');
+    await waitUntil(() => t.server.calls.core.sessionCount === 0, 3000, 'channels destroyed');
+  }, 30_000);
+
+  it('the same call with A over TCP (B stays on UDP): responses and the BYE use the connection', async () => {
+    const { a, b } = await call('uas-answer.xml', 'uac-call.xml', { uacTransport: 't1' });
+    expect(a.code, explain(a)).toBe(0);
+    expect(b?.code, explain(b)).toBe(0);
+    expect(headerIn(a.messages, 'SIP/2.0 200', 'Contact')[0]).toContain('transport=tcp');
     await waitUntil(() => t.server.calls.core.sessionCount === 0, 3000, 'channels destroyed');
   }, 30_000);
 
