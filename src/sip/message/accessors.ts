@@ -30,7 +30,7 @@ const { parseVia, viaBranch } = viaMod;
 // `instanceof Headers` on an imported class is not reduced to a map check.
 const Headers = headersModule.Headers;
 type Headers = headersModule.Headers;
-const MEMO_SLOTS = headersModule.MEMO_SLOTS;
+const { MEMO_SLOTS, HOT_VIA, HOT_FROM, HOT_TO, HOT_CALL_ID, HOT_CSEQ, HOT_CONTACT, MULTI_VIA, MULTI_CONTACT } = headersModule;
 
 interface HeaderParser {
   /** Memo slot in Headers. */
@@ -169,7 +169,7 @@ export function getParsedHeader<T>(msg: SipMessage, name: string): T | undefined
 function firstViaLine(h: Headers): Via[] | undefined {
   const cached = h.memoGet(FIRST_VIA_LINE_SLOT);
   if (cached !== undefined) return cached === MISSING ? undefined : (cached as Via[]);
-  const i = h.indexOfKey('via', 0);
+  const i = h.firstLine(HOT_VIA, 'via');
   let vias: Via[] | undefined;
   if (i >= 0) {
     const src = h.spanSource(i);
@@ -188,8 +188,9 @@ function firstViaLine(h: Headers): Via[] | undefined {
 export function getVias(msg: SipMessage): Via[] {
   const h = msg.headers;
   if (h instanceof Headers) {
-    const first = h.indexOfKey('via', 0);
     // One Via line (the usual case): its values are the whole list, shared with getTopVia.
+    if (h.recordedSingle(HOT_VIA, MULTI_VIA)) return firstViaLine(h) ?? [];
+    const first = h.indexOfKey('via', 0);
     if (first >= 0 && h.indexOfKey('via', first + 1) < 0) return firstViaLine(h) ?? [];
   }
   return (parseWith(msg, 'via', P_VIA) as Via[] | undefined) ?? [];
@@ -226,7 +227,9 @@ export function getBranch(msg: SipMessage): string | undefined {
  */
 export function getCallId(msg: SipMessage): string | undefined {
   const h = msg.headers;
-  return h instanceof Headers ? h.getByKey('call-id') : h.get('call-id');
+  if (!(h instanceof Headers)) return h.get('call-id');
+  const i = h.firstLine(HOT_CALL_ID, 'call-id');
+  return i < 0 ? undefined : h.valueAt(i);
 }
 
 export function getCSeq(msg: SipMessage): CSeq | undefined {
@@ -237,7 +240,7 @@ export function getCSeq(msg: SipMessage): CSeq | undefined {
   }
   const cached = h.memoGet(P_CSEQ.slot);
   if (cached !== undefined) return cached === MISSING ? undefined : (cached as CSeq);
-  const i = h.indexOfKey('cseq', 0);
+  const i = h.firstLine(HOT_CSEQ, 'cseq');
   let r: CSeq | undefined;
   if (i >= 0) {
     const src = h.spanSource(i);
@@ -253,10 +256,10 @@ export function getCSeq(msg: SipMessage): CSeq | undefined {
 }
 
 /** First line of a single name-addr header (From, To), parsed in place when possible. */
-function nameAddrLine(h: Headers, key: string, slot: number): NameAddr | undefined {
+function nameAddrLine(h: Headers, hot: number, key: string, slot: number): NameAddr | undefined {
   const cached = h.memoGet(slot);
   if (cached !== undefined) return cached === MISSING ? undefined : (cached as NameAddr);
-  const i = h.indexOfKey(key, 0);
+  const i = h.firstLine(hot, key);
   let r: NameAddr | undefined;
   if (i >= 0) {
     const src = h.spanSource(i);
@@ -277,7 +280,7 @@ function from(msg: SipMessage): NameAddr | undefined {
     const v = h.get('from');
     return v === undefined ? undefined : parseNameAddr(v);
   }
-  return nameAddrLine(h, 'from', P_FROM.slot);
+  return nameAddrLine(h, HOT_FROM, 'from', P_FROM.slot);
 }
 
 function to(msg: SipMessage): NameAddr | undefined {
@@ -286,7 +289,7 @@ function to(msg: SipMessage): NameAddr | undefined {
     const v = h.get('to');
     return v === undefined ? undefined : parseNameAddr(v);
   }
-  return nameAddrLine(h, 'to', P_TO.slot);
+  return nameAddrLine(h, HOT_TO, 'to', P_TO.slot);
 }
 
 export function getFrom(msg: SipMessage): NameAddr | undefined {
@@ -318,8 +321,8 @@ export function getContacts(msg: SipMessage): NameAddr[] {
     // One Contact line (the usual case): its list is the whole list; no concatenation.
     const cached = h.memoGet(P_CONTACT.slot);
     if (cached !== undefined) return cached === MISSING ? [] : (cached as NameAddr[]);
-    const i = h.indexOfKey('contact', 0);
-    if (i >= 0 && h.indexOfKey('contact', i + 1) < 0) {
+    const i = h.firstLine(HOT_CONTACT, 'contact');
+    if (i >= 0 && (h.recordedSingle(HOT_CONTACT, MULTI_CONTACT) || h.indexOfKey('contact', i + 1) < 0)) {
       const src = h.spanSource(i);
       let list: NameAddr[] | undefined;
       if (src !== undefined) {

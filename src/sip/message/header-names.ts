@@ -158,6 +158,26 @@ export function commonNameColonAt(buf: Uint8Array, pos: number): number {
   return -1;
 }
 
+/** Hot keys (see Headers.firstLine): the parser records where their first line is. */
+export const HOT_VIA = 0;
+export const HOT_FROM = 1;
+export const HOT_TO = 2;
+export const HOT_CALL_ID = 3;
+export const HOT_CSEQ = 4;
+export const HOT_CONTACT = 5;
+const HOT_BY_KEY = new Map([['via', 0], ['from', 1], ['to', 2], ['call-id', 3], ['cseq', 4], ['contact', 5]]);
+const HOT_OF = KEYS.map((k) => HOT_BY_KEY.get(k) ?? -1);
+
+/** The hot key number of spelling idx, or -1. */
+export function hotAt(idx: number): number {
+  return HOT_OF[idx]!;
+}
+
+/** The hot key number of a key (see headerKey), or -1. */
+export function hotOfKey(key: string): number {
+  return HOT_BY_KEY.get(key) ?? -1;
+}
+
 export function lengthAt(idx: number): number {
   return LENGTHS[idx]!;
 }

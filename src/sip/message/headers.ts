@@ -37,6 +37,19 @@ if (newMemo().length !== MEMO_SLOTS) throw new Error('headers: newMemo must make
 /** One line: [name, key, value or span] at lines[3i ... 3i + 2]. */
 type Slot = string | number;
 
+/**
+ * Keys whose first line the parser records (fromLines `hot`), so the accessors that run on every
+ * message find their line without scanning: 8 bits each, 0 = absent, i + 1 = first at line i,
+ * 255 = not recorded (scan). Via, From, To in `hot0`; Call-ID, CSeq, Contact in `hot1`, which
+ * also has MULTI_VIA / MULTI_CONTACT set when the header has more than one line.
+ */
+export { HOT_VIA, HOT_FROM, HOT_TO, HOT_CALL_ID, HOT_CSEQ, HOT_CONTACT } from './header-names';
+export const MULTI_VIA = 1 << 24;
+export const MULTI_CONTACT = 1 << 25;
+/** Nothing recorded: every hot key is looked up by scanning. */
+export const HOT_UNKNOWN = 0xffffff;
+const UNKNOWN = HOT_UNKNOWN;
+
 export class Headers implements SipHeaders {
   private lines: Slot[];
   /** The flat header text the parser read (spans are ranges of it), or undefined. */
@@ -45,16 +58,24 @@ export class Headers implements SipHeaders {
   private bytes: Uint8Array | undefined;
   /** Parsed views by accessor slot (accessors.ts), dropped on every mutation. */
   private memo: unknown[] | undefined;
+  /** First lines of the hot keys (see HOT_VIA), as the parser recorded them; reset by any edit. */
+  private hot0: number;
+  private hot1: number;
 
   /**
    * `new Headers(entries)`. The other parameters are for fromParsed/fromLines (one constructor,
    * so every Headers has the same hidden class).
    */
-  constructor(entries?: Iterable<readonly [string, string]>, lines?: Slot[], src?: string, bytes?: Uint8Array) {
+  constructor(
+    entries?: Iterable<readonly [string, string]>,
+    lines?: Slot[], src?: string, bytes?: Uint8Array, hot0 = UNKNOWN, hot1 = UNKNOWN,
+  ) {
     this.lines = lines ?? [];
     this.src = src;
     this.bytes = bytes;
     this.memo = undefined;
+    this.hot0 = hot0;
+    this.hot1 = hot1;
     if (entries) for (const [n, v] of entries) this.append(n, v);
   }
 
@@ -74,8 +95,8 @@ export class Headers implements SipHeaders {
    * i's value is src.slice(span >> SPAN_BITS, span & (2^SPAN_BITS - 1)), cut when first read.
    * `bytes` are src's bytes, for parsing values in place (accessors.ts).
    */
-  static fromLines(lines: Slot[], src: string, bytes: Uint8Array): Headers {
-    return new Headers(undefined, lines, src, bytes);
+  static fromLines(lines: Slot[], src: string, bytes: Uint8Array, hot0: number, hot1: number): Headers {
+    return new Headers(undefined, lines, src, bytes, hot0, hot1);
   }
 
   get size(): number {
@@ -103,6 +124,21 @@ export class Headers implements SipHeaders {
     const lines = this.lines;
     for (let k = 1; k < lines.length; k += 3) if (lines[k] === key) out.push(this.valueAt((k - 1) / 3));
     return out;
+  }
+
+  /**
+   * @internal First line of a hot key (HOT_VIA ...; `key` is its key), or -1: as recorded by the
+   * parser, else by scanning.
+   */
+  firstLine(hot: number, key: string): number {
+    const f = hot < 3 ? (this.hot0 >> (hot << 3)) & 255 : (this.hot1 >> ((hot - 3) << 3)) & 255;
+    return f === 255 ? this.indexOfKey(key, 0) : f - 1;
+  }
+
+  /** @internal True when Via (MULTI_VIA) or Contact (MULTI_CONTACT) is recorded with one line only. */
+  recordedSingle(hot: number, multi: number): boolean {
+    const f = hot < 3 ? (this.hot0 >> (hot << 3)) & 255 : (this.hot1 >> ((hot - 3) << 3)) & 255;
+    return f !== 255 && f !== 0 && (this.hot1 & multi) === 0;
   }
 
   /** @internal Index of the first line with this key at or after line `from`, or -1. */
@@ -165,12 +201,12 @@ export class Headers implements SipHeaders {
     this.removeWhere(key, first + 1);
     this.lines[3 * first] = name;
     this.lines[3 * first + 2] = value;
-    this.memo = undefined;
+    this.edited();
   }
 
   append(name: string, value: string): void {
     this.lines.push(name, headerKey(name), value);
-    this.memo = undefined;
+    this.edited();
   }
 
   prepend(name: string, value: string): void {
@@ -178,19 +214,19 @@ export class Headers implements SipHeaders {
     let at = this.indexOfKey(key, 0);
     if (at < 0) at = 0;
     this.lines.splice(3 * at, 0, name, key, value);
-    this.memo = undefined;
+    this.edited();
   }
 
   delete(name: string): void {
     this.removeWhere(headerKey(name), 0);
-    this.memo = undefined;
+    this.edited();
   }
 
   deleteFirst(name: string): void {
     const at = this.indexOfKey(headerKey(name), 0);
     if (at < 0) return;
     this.lines.splice(3 * at, 3);
-    this.memo = undefined;
+    this.edited();
   }
 
   entries(): Array<[name: string, value: string]> {
@@ -208,7 +244,7 @@ export class Headers implements SipHeaders {
 
   /** A copy (values not yet read stay spans of the same text, which is never modified). */
   clone(): Headers {
-    return new Headers(undefined, this.lines.slice(), this.src, this.bytes);
+    return new Headers(undefined, this.lines.slice(), this.src, this.bytes, this.hot0, this.hot1);
   }
 
   /** @internal accessor memo slot (undefined = not computed yet). */
@@ -219,6 +255,13 @@ export class Headers implements SipHeaders {
   /** @internal */
   memoSet(slot: number, value: unknown): void {
     (this.memo ??= newMemo())[slot] = value;
+  }
+
+  /** After any edit: parsed views and recorded first lines no longer hold. */
+  private edited(): void {
+    this.memo = undefined;
+    this.hot0 = UNKNOWN;
+    this.hot1 = UNKNOWN;
   }
 
   /** Remove every line with this key from line `from` on. */

@@ -34,7 +34,9 @@ const TOKEN = chars.TOKEN;
 const SPAN_BITS = headersModule.SPAN_BITS;
 const Headers = headersModule.Headers;
 const isAscii = nodeBuffer.isAscii;
-const { commonNameAt, commonNameAtBytes, commonNameColonAt, computeHeaderKey, keyAt, lengthAt, spellingAt } = headerNames;
+const { commonNameAt, commonNameAtBytes, commonNameColonAt, computeHeaderKey, hotAt, hotOfKey, keyAt, lengthAt, spellingAt } = headerNames;
+const MULTI_VIA = headersModule.MULTI_VIA;
+const MULTI_CONTACT = headersModule.MULTI_CONTACT;
 const { parseUri, parseUriIn } = uriModule;
 const { knownMethodAt, parseDigitsB, scanB } = bytes;
 
@@ -214,6 +216,10 @@ function parseFast(buf: Buffer, opts: ParseOptions | undefined): ParseResult | u
   const maxNameLength = opts?.maxHeaderNameLength ?? DEFAULT_MAX_HEADER_NAME_LENGTH;
   // name, key, value span per line (Headers.fromLines).
   const lines: Array<string | number> = [];
+  // First lines of the hot keys, 8 bits each (Headers.firstLine): Via, From, To; Call-ID, CSeq,
+  // Contact, and the MULTI_ bits.
+  let hot0 = 0;
+  let hot1 = 0;
   let contentLength = -1;
   let pos = firstEnd + 2;
   let bodyStart: number;
@@ -234,12 +240,14 @@ function parseFast(buf: Buffer, opts: ParseOptions | undefined): ParseResult | u
     let name: string;
     let key: string;
     let vStart: number;
+    let hot: number;
     const known = commonNameColonAt(buf, pos);
     if (known >= 0) {
       // `Name:` as usual: the name is a known spelling, so a token, and the colon follows it.
       if (lengthAt(known) > maxNameLength) return undefined;
       name = spellingAt(known);
       key = keyAt(known);
+      hot = hotAt(known);
       vStart = pos + lengthAt(known) + 1;
     } else {
       // A line without a colon ends the fast path, so this search runs past a line at most once.
@@ -252,12 +260,28 @@ function parseFast(buf: Buffer, opts: ParseOptions | undefined): ParseResult | u
       if (common >= 0) {
         name = spellingAt(common);
         key = keyAt(common);
+        hot = hotAt(common);
       } else {
         if (scanB(buf, pos, TOKEN, nameEnd) !== nameEnd) return undefined;
         name = text.slice(pos, nameEnd);
         key = computeHeaderKey(name);
+        hot = hotOfKey(key);
       }
       vStart = colon + 1;
+    }
+    if (hot >= 0) {
+      // Record the first line (line numbers past 253 are left for scanning: 255).
+      const line = lines.length / 3;
+      const mark = line < 254 ? line + 1 : 255;
+      if (hot < 3) {
+        const shift = hot << 3;
+        if (((hot0 >> shift) & 255) === 0) hot0 |= mark << shift;
+        else if (hot === 0) hot1 |= MULTI_VIA;
+      } else {
+        const shift = (hot - 3) << 3;
+        if (((hot1 >> shift) & 255) === 0) hot1 |= mark << shift;
+        else if (hot === 5) hot1 |= MULTI_CONTACT;
+      }
     }
     while (buf[vStart] === SP || buf[vStart] === HTAB) vStart++;
     let vEnd = eol;
@@ -283,7 +307,7 @@ function parseFast(buf: Buffer, opts: ParseOptions | undefined): ParseResult | u
   } else if (contentLength > 0) {
     body = sliceBody(buf, bodyStart, bodyStart + contentLength, opts?.copyBody);
   }
-  const headers = Headers.fromLines(lines, text, buf);
+  const headers = Headers.fromLines(lines, text, buf, hot0, hot1);
   if (isResponse) {
     const msg: SipResponse = { type: 'response', version, status, reason, headers, body };
     return { ok: true, msg };
