@@ -108,6 +108,27 @@ describe('fast path agrees with the general parser', () => {
     }
   });
 
+  it('records first lines right with compact forms, repeats and lines past 253', () => {
+    const compact = wire('OPTIONS sip:b@x SIP/2.0', [
+      'v: SIP/2.0/UDP a;branch=z9hG4bK1', 'Via: SIP/2.0/UDP b;branch=z9hG4bK2', 'f: <sip:a@x>;tag=1', 't: <sip:b@x>',
+      'i: c1', 'Call-ID: c2', 'CSeq: 1 OPTIONS', 'm: <sip:m1@x>', 'Contact: <sip:m2@x>',
+    ]);
+    expect(agree(compact)).toBe(true);
+    const m = parseCommon(compact);
+    if (!m?.ok) throw new Error('fast path expected');
+    expect(getVias(m.msg).map((v) => v.host)).toEqual(['a', 'b']);
+    expect(getCallId(m.msg)).toBe('c1');
+    expect(getContacts(m.msg).map((c) => c.uri.user)).toEqual(['m1', 'm2']);
+    const filler = Array.from({ length: 260 }, (_, i) => `X-${i}: ${i}`);
+    const late = wire('OPTIONS sip:b@x SIP/2.0', [...filler, ...BASE]);
+    expect(agree(late, { maxHeaders: 300 })).toBe(true);
+    const l = parseCommon(late, { maxHeaders: 300 });
+    if (!l?.ok) throw new Error('fast path expected');
+    expect(getBranch(l.msg)).toBe('z9hG4bK776asdhds');
+    expect(getCSeq(l.msg)).toEqual({ seq: 314159, method: 'INVITE' });
+    expect(getContacts(l.msg)).toHaveLength(2);
+  });
+
   it('applies the options exactly like the general parser', () => {
     const many = wire('OPTIONS sip:b@x SIP/2.0', [...BASE, ...Array.from({ length: 20 }, (_, i) => `X-${i}: ${i}`)]);
     expect(agree(many, { maxHeaders: 27 })).toBe(true);
