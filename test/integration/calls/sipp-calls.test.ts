@@ -86,6 +86,14 @@ describe('sipp through the B2BUA (internal profile, shipped dialplan)', () => {
     expect(b?.code, explain(b)).toBe(0);
   }, 30_000);
 
+  it('user/1002 with nobody registered: USER_NOT_REGISTERED, the caller gets 480', async () => {
+    const before = internal().counters.outbound;
+    const a = await sipp('uac-unregistered.xml', ['-m', '1', '-p', String(uacPort), '-s', '1002', '-au', '1000', '-ap', '1234', '-timeout', '10s', '-timeout_error', target()]);
+    expect(a.code, explain(a)).toBe(0);
+    expect(headerIn(a.messages, 'SIP/2.0 480', 'Reason')[0]).toContain('USER_NOT_REGISTERED');
+    expect(internal().counters.outbound).toBe(before);
+  }, 30_000);
+
   it('an unauthenticated INVITE gets 407 and B sees nothing', async () => {
     const before = internal().counters.outbound;
     const { a } = await call(undefined, 'uac-noauth.xml');
