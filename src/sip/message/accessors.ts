@@ -30,7 +30,10 @@ const { parseVia, viaBranch } = viaMod;
 // `instanceof Headers` on an imported class is not reduced to a map check.
 const Headers = headersModule.Headers;
 type Headers = headersModule.Headers;
-const { MEMO_SLOTS, HOT_VIA, HOT_FROM, HOT_TO, HOT_CALL_ID, HOT_CSEQ, HOT_CONTACT, MULTI_VIA, MULTI_CONTACT } = headersModule;
+const {
+  MEMO_SLOTS, HOT_VIA, HOT_FROM, HOT_TO, HOT_CALL_ID, HOT_CSEQ, HOT_CONTACT, MULTI_VIA, MULTI_CONTACT,
+  MEMO_CONTACT, MEMO_FROM, MEMO_TO, MEMO_CSEQ, MEMO_VIA_LINE,
+} = headersModule;
 
 interface HeaderParser {
   /** Memo slot in Headers. */
@@ -92,6 +95,10 @@ const P_CSEQ = parser('cseq');
 const P_MAX_FORWARDS = parser('max-forwards');
 const P_EXPIRES = parser('expires');
 const P_CONTENT_TYPE = parser('content-type');
+if (P_CONTACT.slot !== MEMO_CONTACT || P_FROM.slot !== MEMO_FROM || P_TO.slot !== MEMO_TO || P_CSEQ.slot !== MEMO_CSEQ ||
+  FIRST_VIA_LINE_SLOT !== MEMO_VIA_LINE) {
+  throw new Error('accessors: TABLE order must match the MEMO_ slots of headers.ts');
+}
 
 /*
  * Line i of a Headers is parsed in place when it is still a range of the parsed message's text
@@ -167,7 +174,7 @@ export function getParsedHeader<T>(msg: SipMessage, name: string): T | undefined
 
 /** The values of the first Via line (memoised), or undefined when absent or malformed. */
 function firstViaLine(h: Headers): Via[] | undefined {
-  const cached = h.memoGet(FIRST_VIA_LINE_SLOT);
+  const cached = h.memoGet(MEMO_VIA_LINE);
   if (cached !== undefined) return cached === MISSING ? undefined : (cached as Via[]);
   const i = h.firstLine(HOT_VIA, 'via');
   let vias: Via[] | undefined;
@@ -180,7 +187,7 @@ function firstViaLine(h: Headers): Via[] | undefined {
       vias = parseVia(v, 0, v.length);
     }
   }
-  h.memoSet(FIRST_VIA_LINE_SLOT, vias ?? MISSING);
+  h.memoSet(MEMO_VIA_LINE, vias ?? MISSING);
   return vias;
 }
 
@@ -238,7 +245,7 @@ export function getCSeq(msg: SipMessage): CSeq | undefined {
     const v = h.get('cseq');
     return v === undefined ? undefined : parseCSeq(v);
   }
-  const cached = h.memoGet(P_CSEQ.slot);
+  const cached = h.memoGet(MEMO_CSEQ);
   if (cached !== undefined) return cached === MISSING ? undefined : (cached as CSeq);
   const i = h.firstLine(HOT_CSEQ, 'cseq');
   let r: CSeq | undefined;
@@ -251,7 +258,7 @@ export function getCSeq(msg: SipMessage): CSeq | undefined {
       r = parseCSeq(v, 0, v.length);
     }
   }
-  h.memoSet(P_CSEQ.slot, r ?? MISSING);
+  h.memoSet(MEMO_CSEQ, r ?? MISSING);
   return r;
 }
 
@@ -280,7 +287,7 @@ function from(msg: SipMessage): NameAddr | undefined {
     const v = h.get('from');
     return v === undefined ? undefined : parseNameAddr(v);
   }
-  return nameAddrLine(h, HOT_FROM, 'from', P_FROM.slot);
+  return nameAddrLine(h, HOT_FROM, 'from', MEMO_FROM);
 }
 
 function to(msg: SipMessage): NameAddr | undefined {
@@ -289,7 +296,7 @@ function to(msg: SipMessage): NameAddr | undefined {
     const v = h.get('to');
     return v === undefined ? undefined : parseNameAddr(v);
   }
-  return nameAddrLine(h, HOT_TO, 'to', P_TO.slot);
+  return nameAddrLine(h, HOT_TO, 'to', MEMO_TO);
 }
 
 export function getFrom(msg: SipMessage): NameAddr | undefined {
@@ -319,7 +326,7 @@ export function getContacts(msg: SipMessage): NameAddr[] {
   const h = msg.headers;
   if (h instanceof Headers) {
     // One Contact line (the usual case): its list is the whole list; no concatenation.
-    const cached = h.memoGet(P_CONTACT.slot);
+    const cached = h.memoGet(MEMO_CONTACT);
     if (cached !== undefined) return cached === MISSING ? [] : (cached as NameAddr[]);
     const i = h.firstLine(HOT_CONTACT, 'contact');
     if (i >= 0 && (h.recordedSingle(HOT_CONTACT, MULTI_CONTACT) || h.indexOfKey('contact', i + 1) < 0)) {
@@ -331,7 +338,7 @@ export function getContacts(msg: SipMessage): NameAddr[] {
         const v = h.valueAt(i);
         list = parseNameAddrList(v, 0, v.length);
       }
-      h.memoSet(P_CONTACT.slot, list ?? MISSING);
+      h.memoSet(MEMO_CONTACT, list ?? MISSING);
       return list ?? [];
     }
   }

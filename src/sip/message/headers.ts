@@ -24,6 +24,15 @@ const SPAN_MASK = (1 << SPAN_SHIFT) - 1;
 
 /** Accessor memo slots (accessors.ts numbers its parsers below this). */
 export const MEMO_SLOTS = 16;
+/**
+ * The memo slots of the views read on every message (accessors.ts checks its numbering against
+ * these): kept in fields, so a parsed message needs no memo array for them.
+ */
+export const MEMO_CONTACT = 1;
+export const MEMO_FROM = 5;
+export const MEMO_TO = 6;
+export const MEMO_CSEQ = 9;
+export const MEMO_VIA_LINE = 15;
 
 /** A memo array: a literal (cloned from its boilerplate) is cheaper than `new Array(n)`. */
 function newMemo(): unknown[] {
@@ -33,6 +42,9 @@ function newMemo(): unknown[] {
   ];
 }
 if (newMemo().length !== MEMO_SLOTS) throw new Error('headers: newMemo must make MEMO_SLOTS slots');
+if (MEMO_CONTACT !== 1 || MEMO_FROM !== 5 || MEMO_TO !== 6 || MEMO_CSEQ !== 9 || MEMO_VIA_LINE !== 15) {
+  throw new Error('headers: memoGet/memoSet switch on the MEMO_ slot numbers');
+}
 
 /** One line: [name, key, value or span] at lines[3i ... 3i + 2]. */
 type Slot = string | number;
@@ -58,6 +70,11 @@ export class Headers implements SipHeaders {
   private bytes: Uint8Array | undefined;
   /** Parsed views by accessor slot (accessors.ts), dropped on every mutation. */
   private memo: unknown[] | undefined;
+  private memoContact: unknown;
+  private memoFrom: unknown;
+  private memoTo: unknown;
+  private memoCSeq: unknown;
+  private memoViaLine: unknown;
   /** First lines of the hot keys (see HOT_VIA), as the parser recorded them; reset by any edit. */
   private hot0: number;
   private hot1: number;
@@ -74,6 +91,11 @@ export class Headers implements SipHeaders {
     this.src = src;
     this.bytes = bytes;
     this.memo = undefined;
+    this.memoContact = undefined;
+    this.memoFrom = undefined;
+    this.memoTo = undefined;
+    this.memoCSeq = undefined;
+    this.memoViaLine = undefined;
     this.hot0 = hot0;
     this.hot1 = hot1;
     if (entries) for (const [n, v] of entries) this.append(n, v);
@@ -249,17 +271,36 @@ export class Headers implements SipHeaders {
 
   /** @internal accessor memo slot (undefined = not computed yet). */
   memoGet(slot: number): unknown {
-    return this.memo === undefined ? undefined : this.memo[slot];
+    switch (slot) {
+      case 1: return this.memoContact;
+      case 5: return this.memoFrom;
+      case 6: return this.memoTo;
+      case 9: return this.memoCSeq;
+      case 15: return this.memoViaLine;
+      default: return this.memo === undefined ? undefined : this.memo[slot];
+    }
   }
 
   /** @internal */
   memoSet(slot: number, value: unknown): void {
-    (this.memo ??= newMemo())[slot] = value;
+    switch (slot) {
+      case 1: this.memoContact = value; break;
+      case 5: this.memoFrom = value; break;
+      case 6: this.memoTo = value; break;
+      case 9: this.memoCSeq = value; break;
+      case 15: this.memoViaLine = value; break;
+      default: (this.memo ??= newMemo())[slot] = value;
+    }
   }
 
   /** After any edit: parsed views and recorded first lines no longer hold. */
   private edited(): void {
     this.memo = undefined;
+    this.memoContact = undefined;
+    this.memoFrom = undefined;
+    this.memoTo = undefined;
+    this.memoCSeq = undefined;
+    this.memoViaLine = undefined;
     this.hot0 = UNKNOWN;
     this.hot1 = UNKNOWN;
   }
