@@ -164,9 +164,16 @@ export class InboundLeg extends SipLeg {
     const res = this.tx.reply(200, { headers: this.headers([SDP_TYPE]), body });
     d.confirm();
     this.okRetransmit = new Retransmit(this.host.clock, this.host.timers, this.env.transport !== 'UDP', () => this.tx.respond(res), () => {
+      // §13.3.1.4: no ACK within 64*T1: the session is over; BYE it (§15).
       this.okRetransmit = undefined;
       this.log.warn('no ACK for our 200 OK');
-      this.channel.hangup('RECOVERY_ON_TIMER_EXPIRE');
+      const owed = this.byeOnAck;
+      this.byeOnAck = undefined;
+      if (this.channel.up) this.channel.hangup('RECOVERY_ON_TIMER_EXPIRE');
+      else {
+        this.sendBye(owed ?? 'RECOVERY_ON_TIMER_EXPIRE');
+        if (!this.byeSent) this.finish();
+      }
     });
     if ((this.channel.getVariable('inherit_codec') ?? '') !== '') this.channel.setVariable('absolute_codec_string', undefined);
   }

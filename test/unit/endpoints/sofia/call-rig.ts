@@ -206,6 +206,8 @@ export interface CallOptions {
   headers?: Array<[string, string]>;
   /** Send the INVITE to this outbound proxy instead of the server. */
   proxy?: { address: string; port: number };
+  /** Never ACK a 2xx (a broken or vanished caller). */
+  noAck?: boolean;
 }
 
 export class OutgoingCall {
@@ -277,6 +279,7 @@ export class OutgoingCall {
     }
     if (res.status >= 200 && res.status < 300) {
       if (!this.dialog) this.dialog = Dialog.asUac(this.invite, res, this.phone.contact);
+      if (this.opts.noAck) return;
       const seq = getCSeq(res)!.seq;
       this.phone.stack.sendAck(this.dialog!.createAck(seq), this.dialogHop);
     }

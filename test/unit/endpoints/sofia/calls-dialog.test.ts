@@ -155,6 +155,17 @@ describe('early media, loops, hops, timeouts', () => {
     expect(rig.b.incoming[0]!.invite.headers.get('max-forwards')).toBe('11');
   });
 
+  it('no ACK for our 200 within 64*T1: the call is torn down with BYEs and nothing is left behind', async () => {
+    rig = await new CallRig({ routes: { '1001': [{ app: 'set', data: 'hangup_after_bridge=true' }, ...BRIDGE_B] } }).start();
+    const call = rig.a.call('1001', { noAck: true });
+    await waitFor(() => call.finalStatus === 200, 3000, 'answered');
+    // 64*T1 = 2.56 s with the rig's T1 of 40 ms; our 200 is retransmitted meanwhile.
+    await waitFor(() => requestsAtA().some((r) => r.method === 'BYE'), 5000, 'BYE at A');
+    expect(call.responses.filter((r) => r.status === 200).length).toBeGreaterThan(2);
+    await waitFor(() => rig!.b.incoming[0]!.requests.some((r) => r.method === 'BYE'), 3000, 'BYE at B');
+    await waitFor(() => rig!.core.sessionCount === 0 && rig!.profile.legCount === 0 && rig!.profile.dialogs.size === 0, 3000, 'all gone');
+  });
+
   it('no RTP for media_timeout: MEDIA_TIMEOUT, both legs get BYE', async () => {
     rig = await new CallRig({ profile: { 'media-timeout': '400' }, routes: { '1001': [{ app: 'set', data: 'hangup_after_bridge=true' }, ...BRIDGE_B] } }).start();
     const call = rig.a.call('1001');
