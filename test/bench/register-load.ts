@@ -42,6 +42,14 @@ async function main(): Promise<void> {
   try {
     const calls = RATE * SECONDS;
     const cpu0 = process.cpuUsage();
+    // Event-loop stalls (GC pauses, synchronous SQLite checkpoints...): the longest gap seen.
+    let lastTick = performance.now();
+    let worstStallMs = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      worstStallMs = Math.max(worstStallMs, now - lastTick - 10);
+      lastTick = now;
+    }, 10);
     const out = await new Promise<{ code: number | null; text: string }>((res) => {
       const p = spawn(
         'sipp',
@@ -59,16 +67,22 @@ async function main(): Promise<void> {
       });
     });
     const cpu = process.cpuUsage(cpu0);
+    clearInterval(ticker);
+    console.log(`longest event-loop stall: ${worstStallMs.toFixed(0)} ms`);
     const stack = server.profiles.find((p) => p.name === 'internal')!.stack;
     const mem = process.memoryUsage();
     console.log(
       `server at the end: ${stack.transactions.liveServer} live server transactions (${stack.transactions.liveCompactServer} compact Completed), ` +
         `heap ${(mem.heapUsed / 1e6).toFixed(0)} MB, rss ${(mem.rss / 1e6).toFixed(0)} MB`,
     );
-    const store = server.registrars.get('internal')?.store as { commitStats?: { commits: number; registers: number; largestBatch: number } } | undefined;
+    const store = server.registrars.get('internal')?.store as
+      | { commitStats?: { commits: number; registers: number; largestBatch: number; slowestFlushMs: number } }
+      | undefined;
     if (store?.commitStats) {
       const c = store.commitStats;
-      console.log(`location store: ${c.registers} REGISTERs in ${c.commits} commits (mean batch ${(c.registers / Math.max(1, c.commits)).toFixed(1)}, largest ${c.largestBatch})`);
+      console.log(
+        `location store: ${c.registers} REGISTERs in ${c.commits} commits (mean batch ${(c.registers / Math.max(1, c.commits)).toFixed(1)}, largest ${c.largestBatch}, slowest ${c.slowestFlushMs.toFixed(1)} ms)`,
+      );
     }
     const ok = sippStat(out.text, 'Successful call');
     console.log(`register-load -r ${RATE} x ${SECONDS}s: ${ok}/${calls} ok, ${sippStat(out.text, 'Failed call')} failed, ${sippStat(out.text, 'Call Rate').toFixed(0)}/s (sipp exit ${out.code}); server CPU ${((cpu.user + cpu.system) / Math.max(1, ok)).toFixed(0)} µs per registration (user ${(cpu.user / Math.max(1, ok)).toFixed(0)}, system ${(cpu.system / Math.max(1, ok)).toFixed(0)})`);

@@ -239,7 +239,7 @@ export class SqliteLocationStore implements LocationStore {
   private flushQueued = false;
   private readonly flushCallback = (): void => this.flushPending();
   /** Group commits done and REGISTERs in them (diagnostics, tests). */
-  readonly commitStats = { commits: 0, registers: 0, largestBatch: 0, retriedAlone: 0 };
+  readonly commitStats = { commits: 0, registers: 0, largestBatch: 0, retriedAlone: 0, slowestFlushMs: 0 };
 
   /** Opens (creating if needed) the store; bindings expired while down are purged. */
   static open(opts: SqliteLocationStoreOptions): SqliteLocationStore {
@@ -321,11 +321,14 @@ export class SqliteLocationStore implements LocationStore {
     }
     let outcomes: RegisterOutcome[] | undefined;
     let failure: unknown;
+    const t0 = performance.now();
     try {
       outcomes = batch.length === 1 ? [this.applyTx(batch[0]!.req)] : this.applyBatchTx(batch.map((p) => p.req));
     } catch (err) {
       failure = err;
     }
+    const ms = performance.now() - t0;
+    if (ms > this.commitStats.slowestFlushMs) this.commitStats.slowestFlushMs = ms;
     if (outcomes) {
       this.commitStats.commits++;
       this.commitStats.registers += batch.length;
