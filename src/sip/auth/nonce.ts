@@ -22,8 +22,9 @@
  *   stale=true, so the phone retries at once without prompting); with a new random secret it is
  *   simply `invalid`.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { fillRandom } from '../transaction/random-pool';
+import { HmacSha256 } from './hmac';
 
 const EPOCH_LEN = 4;
 const TS_LEN = 6;
@@ -44,7 +45,7 @@ export type NonceCheck =
 
 export class NonceSigner {
   readonly epoch: Buffer;
-  private readonly secret: Buffer;
+  private readonly hmac: HmacSha256;
   private seq = 0;
 
   /**
@@ -55,28 +56,35 @@ export class NonceSigner {
   constructor(secret: Buffer, epoch: Buffer = randomBytes(EPOCH_LEN)) {
     if (secret.length === 0) throw new RangeError('nonce secret must not be empty');
     if (epoch.length !== EPOCH_LEN) throw new RangeError(`epoch must be ${EPOCH_LEN} bytes`);
-    this.secret = Buffer.from(secret);
+    this.hmac = new HmacSha256(secret);
     this.epoch = Buffer.from(epoch);
   }
 
+  /** The MAC (first MAC_LEN bytes of the HMAC) of body (BODY_LEN bytes) for realm and ip. */
   private mac(body: Buffer, realm: string, ip: string | undefined): Buffer {
-    return createHmac('sha256', this.secret)
-      .update(LABEL)
-      .update(body)
-      .update('\0' + realm + '\0' + (ip ?? ''), 'utf8')
-      .digest()
-      .subarray(0, MAC_LEN);
+    const ipText = ip ?? '';
+    // At most 3 UTF-8 bytes per UTF-16 code unit.
+    const buf = this.hmac.messageBuffer(LABEL.length + BODY_LEN + 2 + 3 * (realm.length + ipText.length));
+    let o = HmacSha256.MESSAGE_AT;
+    o += LABEL.copy(buf, o);
+    o += body.copy(buf, o, 0, BODY_LEN);
+    buf[o++] = 0;
+    o += buf.write(realm, o, 'utf8');
+    buf[o++] = 0;
+    o += buf.write(ipText, o, 'utf8');
+    return this.hmac.digestWritten(o - HmacSha256.MESSAGE_AT).subarray(0, MAC_LEN);
   }
 
   /** A fresh nonce for realm (and ip, when the caller binds nonces to the client address). */
   issue(realm: string, ip: string | undefined, wallMs: number): string {
-    const body = Buffer.alloc(BODY_LEN);
-    this.epoch.copy(body, 0);
-    body.writeUIntBE(Math.max(0, Math.floor(wallMs)), EPOCH_LEN, TS_LEN);
+    const out = Buffer.allocUnsafe(NONCE_BYTES);
+    this.epoch.copy(out, 0);
+    out.writeUIntBE(Math.max(0, Math.floor(wallMs)), EPOCH_LEN, TS_LEN);
     this.seq = this.seq >= 0xffff_ffff_ffff ? 1 : this.seq + 1;
-    body.writeUIntBE(this.seq, EPOCH_LEN + TS_LEN, SEQ_LEN);
-    fillRandom(body, EPOCH_LEN + TS_LEN + SEQ_LEN, RAND_LEN);
-    return Buffer.concat([body, this.mac(body, realm, ip)]).toString('base64url');
+    out.writeUIntBE(this.seq, EPOCH_LEN + TS_LEN, SEQ_LEN);
+    fillRandom(out, EPOCH_LEN + TS_LEN + SEQ_LEN, RAND_LEN);
+    this.mac(out, realm, ip).copy(out, BODY_LEN);
+    return out.toString('base64url');
   }
 
   /**
