@@ -158,6 +158,76 @@ export function commonNameColonAt(buf: Uint8Array, pos: number): number {
   return -1;
 }
 
+/** b[p, p + 4) as a little-endian 32-bit word (bytes past the end read as 0). */
+function at4(b: Uint8Array, p: number): number {
+  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) | 0;
+}
+
+function word(s: string): number {
+  return (s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24)) | 0;
+}
+
+function spelling(name: string): number {
+  const i = SPELLINGS.indexOf(name);
+  if (i < 0) throw new Error(`header-names: ${name} is not a common spelling`);
+  return i;
+}
+
+// The spellings nearly every message uses, with their colon, as words: matched without walking
+// the tables (commonNameColonAt is the general case).
+const W_VIA = word('Via:');
+const W_TO = word('To:\0') & 0xffffff;
+const W_FROM = word('From');
+const W_CSEQ = word('CSeq');
+const W_CALL = word('Call');
+const W_ID = word('-ID:');
+const W_CONT = word('Cont');
+const W_ACT = word('act:');
+const W_ENT = word('ent-');
+const W_TYPE = word('Type');
+const W_LENG = word('Leng');
+const W_TH = word('th:\0') & 0xffffff;
+const W_MAX = word('Max-');
+const W_FORW = word('Forw');
+const W_ARDS = word('ards');
+const I_VIA = spelling('Via');
+const I_TO = spelling('To');
+const I_FROM = spelling('From');
+const I_CSEQ = spelling('CSeq');
+const I_CALL_ID = spelling('Call-ID');
+const I_CONTACT = spelling('Contact');
+const I_CONTENT_TYPE = spelling('Content-Type');
+const I_CONTENT_LENGTH = spelling('Content-Length');
+const I_MAX_FORWARDS = spelling('Max-Forwards');
+
+/**
+ * commonNameColonAt with the usual spellings (Via, To, From, CSeq, Call-ID, Contact,
+ * Content-Type, Content-Length, Max-Forwards) compared as 32-bit words first.
+ */
+export function usualNameColonAt(b: Uint8Array, p: number): number {
+  const w = at4(b, p);
+  if (w === W_VIA) return I_VIA;
+  if ((w & 0xffffff) === W_TO) return I_TO;
+  if (w === W_FROM) {
+    if (b[p + 4] === 0x3a) return I_FROM;
+  } else if (w === W_CSEQ) {
+    if (b[p + 4] === 0x3a) return I_CSEQ;
+  } else if (w === W_CALL) {
+    if (at4(b, p + 4) === W_ID) return I_CALL_ID;
+  } else if (w === W_CONT) {
+    const w1 = at4(b, p + 4);
+    if (w1 === W_ACT) return I_CONTACT;
+    if (w1 === W_ENT) {
+      const w2 = at4(b, p + 8);
+      if (w2 === W_TYPE && b[p + 12] === 0x3a) return I_CONTENT_TYPE;
+      if (w2 === W_LENG && (at4(b, p + 12) & 0xffffff) === W_TH) return I_CONTENT_LENGTH;
+    }
+  } else if (w === W_MAX) {
+    if (at4(b, p + 4) === W_FORW && at4(b, p + 8) === W_ARDS && b[p + 12] === 0x3a) return I_MAX_FORWARDS;
+  }
+  return commonNameColonAt(b, p);
+}
+
 /** Hot keys (see Headers.firstLine): the parser records where their first line is. */
 export const HOT_VIA = 0;
 export const HOT_FROM = 1;

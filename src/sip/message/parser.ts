@@ -34,7 +34,7 @@ const TOKEN = chars.TOKEN;
 const SPAN_BITS = headersModule.SPAN_BITS;
 const Headers = headersModule.Headers;
 const isAscii = nodeBuffer.isAscii;
-const { commonNameAt, commonNameAtBytes, commonNameColonAt, computeHeaderKey, hotAt, hotOfKey, keyAt, lengthAt, spellingAt } = headerNames;
+const { commonNameAt, commonNameAtBytes, usualNameColonAt, computeHeaderKey, hotAt, hotOfKey, keyAt, lengthAt, spellingAt } = headerNames;
 const MULTI_VIA = headersModule.MULTI_VIA;
 const MULTI_CONTACT = headersModule.MULTI_CONTACT;
 const { parseUri, parseUriIn } = uriModule;
@@ -241,7 +241,7 @@ function parseFast(buf: Buffer, opts: ParseOptions | undefined): ParseResult | u
     let key: string;
     let vStart: number;
     let hot: number;
-    const known = commonNameColonAt(buf, pos);
+    const known = usualNameColonAt(buf, pos);
     if (known >= 0) {
       // `Name:` as usual: the name is a known spelling, so a token, and the colon follows it.
       if (lengthAt(known) > maxNameLength) return undefined;
