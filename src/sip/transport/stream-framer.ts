@@ -39,6 +39,8 @@ export class StreamFramer {
   /** CRLFs seen back-to-back before a start line (two make a ping). */
   private crlfRun = 0;
   private failed = false;
+  /** See hasMore. */
+  private more = false;
 
   constructor(private readonly maxMessageSize: number) {}
 
@@ -82,15 +84,49 @@ export class StreamFramer {
     }
   }
 
+  /** feed() then pull() everything that is complete (at most 100,000 outputs). */
   push(chunk: Buffer): FramerOutput[] {
-    const out: FramerOutput[] = [];
-    if (this.failed) return out;
+    this.feed(chunk);
+    return this.pull(100_000, Infinity);
+  }
+
+  /** Buffer a chunk without framing it (pull() frames). */
+  feed(chunk: Buffer): void {
+    if (this.failed || chunk.length === 0) return;
     this.append(chunk);
-    for (let guard = 0; guard < 100_000; guard++) {
-      if (!this.step(out)) break;
+  }
+
+  /**
+   * Frame what is buffered, stopping after `maxOutputs` outputs or once the messages framed add
+   * up to `maxBytes` or more (at least one message when one is complete). What is left stays
+   * buffered for the next pull(); `hasMore` says whether it holds anything to frame now.
+   */
+  pull(maxOutputs: number, maxBytes: number): FramerOutput[] {
+    const out: FramerOutput[] = [];
+    let bytes = 0;
+    this.more = false;
+    while (!this.failed && out.length < maxOutputs && bytes < maxBytes) {
+      const n = out.length;
+      const progress = this.step(out);
+      for (let k = n; k < out.length; k++) {
+        const o = out[k]!;
+        if (o.kind === 'message') bytes += o.data.length;
+      }
+      if (!progress) {
+        if (this.end === this.start && this.store.length > 65_536) this.store = Buffer.alloc(0); // give memory back
+        return out;
+      }
     }
-    if (this.end === this.start && this.store.length > 65_536) this.store = Buffer.alloc(0); // give memory back
+    this.more = !this.failed && this.end > this.start;
     return out;
+  }
+
+  /**
+   * After pull(): it stopped at its limits with bytes still buffered, so another pull() may
+   * frame more without new input (false when it stopped because it needs more bytes).
+   */
+  get hasMore(): boolean {
+    return this.more;
   }
 
   /** One framing step; returns false when more bytes are needed (or framing failed). */

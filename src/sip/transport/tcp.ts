@@ -46,6 +46,12 @@ export interface TcpTransportOptions {
    * queue them in memory without bound.
    */
   maxWriteBufferBytes?: number;
+  /**
+   * Messages (default 64) and bytes (default 256 KiB) one connection gets delivered per turn of
+   * the event loop; the rest of a pipelined burst waits, with reading paused, for later turns.
+   */
+  maxMessagesPerTurn?: number;
+  maxBytesPerTurn?: number;
 }
 
 const CRLF = Buffer.from('\r\n');
@@ -69,6 +75,8 @@ interface Connection {
   closed: boolean;
   /** Reading paused until the socket drains (backpressure). */
   readPaused: boolean;
+  /** Reading paused while buffered messages are delivered over later turns (see frame()). */
+  backlog: boolean;
   timer?: TimerHandle;
   /** Error callbacks of writes issued before the connection was established. */
   pendingErrors: Array<(err: Error) => void>;
@@ -92,6 +100,8 @@ export class TcpTransport implements Transport {
   private readonly maxConnections: number;
   private readonly maxPerIp: number;
   private readonly maxWriteBuffer: number;
+  private readonly maxMessagesPerTurn: number;
+  private readonly maxBytesPerTurn: number;
   /** Inbound connections per remote IP. */
   private readonly perIp = new Map<string, number>();
 
@@ -104,6 +114,8 @@ export class TcpTransport implements Transport {
     this.maxConnections = opts.maxConnections ?? 4096;
     this.maxPerIp = opts.maxConnectionsPerIp ?? 256;
     this.maxWriteBuffer = opts.maxWriteBufferBytes ?? 64 * 1024;
+    this.maxMessagesPerTurn = Math.max(1, opts.maxMessagesPerTurn ?? 64);
+    this.maxBytesPerTurn = Math.max(1, opts.maxBytesPerTurn ?? 256 * 1024);
   }
 
   static async listen(opts: TcpTransportOptions): Promise<TcpTransport> {
@@ -185,6 +197,7 @@ export class TcpTransport implements Transport {
       connected: false,
       closed: false,
       readPaused: false,
+      backlog: false,
       pendingErrors: [],
     };
     this.byId.set(id, conn);
@@ -209,10 +222,27 @@ export class TcpTransport implements Transport {
     if (conn.closed) return;
     const now = this.opts.clock.now();
     conn.lastActivity = now;
+    this.counters.bytesIn += chunk.length;
+    conn.framer.feed(chunk);
+    // A backlog is being worked through on later turns (reading is paused meanwhile; a chunk
+    // Node had already read still lands here and waits in the framer).
+    if (conn.backlog) return;
     const wasWaiting = this.waitingForMessage(conn);
     const messagesBefore = conn.messagesIn;
-    this.counters.bytesIn += chunk.length;
-    const outputs = conn.framer.push(chunk);
+    this.frame(conn);
+    // A new message starts with this chunk (or what is left of it after complete ones).
+    if (!conn.closed && (!wasWaiting || conn.messagesIn !== messagesBefore)) conn.messageStartedAt = now;
+  }
+
+  /**
+   * Deliver what the framer holds, at most maxMessagesPerTurn messages / maxBytesPerTurn bytes
+   * in this turn of the event loop. If more is buffered, stop reading from the socket (so the
+   * backlog is bounded by what was already read) and go on in a later turn (setImmediate, after
+   * the pending I/O of other sockets), so one connection pipelining a burst cannot hold the
+   * event loop for the whole burst.
+   */
+  private frame(conn: Connection): void {
+    const outputs = conn.framer.pull(this.maxMessagesPerTurn, this.maxBytesPerTurn);
     for (const o of outputs) {
       if (conn.closed) return;
       if (o.kind === 'ping') {
@@ -232,8 +262,25 @@ export class TcpTransport implements Transport {
         return;
       }
     }
-    // A new message starts with this chunk (or what is left of it after complete ones).
-    if (!wasWaiting || conn.messagesIn !== messagesBefore) conn.messageStartedAt = now;
+    if (conn.closed) return;
+    if (conn.framer.hasMore) {
+      if (!conn.backlog) {
+        conn.backlog = true;
+        this.counters.backlogPauses++;
+        conn.socket.pause();
+      }
+      setImmediate(() => this.continueBacklog(conn));
+    } else if (conn.backlog) {
+      conn.backlog = false;
+      if (!conn.readPaused) conn.socket.resume();
+    }
+  }
+
+  private continueBacklog(conn: Connection): void {
+    if (conn.closed) return;
+    const messagesBefore = conn.messagesIn;
+    this.frame(conn);
+    if (!conn.closed && conn.messagesIn !== messagesBefore) conn.messageStartedAt = this.opts.clock.now();
   }
 
   private waitingForMessage(conn: Connection): boolean {
@@ -347,7 +394,7 @@ export class TcpTransport implements Transport {
       conn.socket.pause();
       conn.socket.once('drain', () => {
         conn.readPaused = false;
-        if (!conn.closed) conn.socket.resume();
+        if (!conn.closed && !conn.backlog) conn.socket.resume();
       });
     }
   }

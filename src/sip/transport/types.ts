@@ -64,6 +64,11 @@ export interface TransportCounters {
   idleTimeouts: number;
   /** Streams: times reading from a connection was paused because its unsent output passed the cap (a peer that does not read). */
   readsPaused: number;
+  /**
+   * Streams: times a connection had more buffered messages than one turn delivers, so reading
+   * paused while the rest went up over later turns (TcpTransportOptions.maxMessagesPerTurn).
+   */
+  backlogPauses: number;
 }
 
 export function newTransportCounters(): TransportCounters {
@@ -81,6 +86,7 @@ export function newTransportCounters(): TransportCounters {
     connectionsRefused: 0,
     idleTimeouts: 0,
     readsPaused: 0,
+    backlogPauses: 0,
   };
 }
 

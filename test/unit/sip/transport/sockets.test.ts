@@ -81,7 +81,10 @@ describe('UdpTransport', () => {
 });
 
 describe('TcpTransport', () => {
-  async function tcp(opts: { idleTimeoutMs?: number; messageTimeoutMs?: number; maxMessageSize?: number; maxConnections?: number; maxConnectionsPerIp?: number } = {}) {
+  async function tcp(opts: {
+    idleTimeoutMs?: number; messageTimeoutMs?: number; maxMessageSize?: number; maxConnections?: number; maxConnectionsPerIp?: number;
+    maxMessagesPerTurn?: number;
+  } = {}) {
     const clock = new FakeClock();
     const t = await TcpTransport.listen({ host: '127.0.0.1', port: 0, logger, clock, ...opts });
     cleanups.push(() => t.close());
@@ -245,6 +248,46 @@ describe('TcpTransport', () => {
     const again = await from('127.0.0.5');
     await waitFor(() => t.connectionCount === 3);
     expect(again.closed()).toBe(false);
+  });
+
+  it('a 10,000-message pipelined burst is delivered over many turns: a second connection is answered in the middle of it', async () => {
+    const PER_TURN = 64;
+    const { t } = await tcp({ maxMessagesPerTurn: PER_TURN });
+    const N = 10_000;
+    const pipelined = (seq: number) =>
+      `OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKa${seq}\r\nCall-ID: a\r\nCSeq: ${seq} OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+    const a = await client(t.local.port);
+    const b = await client(t.local.port);
+    await waitFor(() => t.connectionCount === 2);
+    let aDelivered = 0;
+    let inOrder = true;
+    let aBeforeB = -1;
+    t.setHandler({
+      onFrame: (f) => {
+        const text = f.data.toString('latin1');
+        if (text.includes('Call-ID: b')) {
+          aBeforeB = aDelivered;
+          t.send(Buffer.from('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n'), { protocol: 'TCP', address: '', port: 0, connectionId: f.connectionId });
+          return;
+        }
+        if (!text.includes(`CSeq: ${aDelivered} OPTIONS`)) inOrder = false;
+        aDelivered++;
+        // B's request goes out once A's burst is being worked through.
+        if (aDelivered === 1) b.sock.write(MSG().replace('Call-ID: s', 'Call-ID: b'));
+      },
+    });
+    let burst = '';
+    for (let i = 0; i < N; i++) burst += pipelined(i);
+    a.sock.write(burst);
+    await waitFor(() => b.data().includes('200 OK') && aDelivered === N, 20_000);
+    // B was served after a few turns' worth of A's messages, not after the whole burst.
+    expect(aBeforeB).toBeGreaterThan(0);
+    expect(aBeforeB).toBeLessThanOrEqual(10 * PER_TURN);
+    // Nothing of A's burst was lost or reordered, and reading from A paused meanwhile.
+    expect(inOrder).toBe(true);
+    expect(t.counters.framesIn).toBe(N + 1);
+    expect(t.counters.backlogPauses).toBeGreaterThanOrEqual(1);
+    expect(t.connectionCount).toBe(2);
   });
 
   it('close() closes every connection and is idempotent', async () => {

@@ -150,6 +150,52 @@ describe('StreamFramer (RFC 3261 §18.3 Content-Length framing)', () => {
   });
 });
 
+describe('StreamFramer.pull: bounded framing per call (TCP fairness)', () => {
+  it('frames at most maxOutputs per pull, in order, and says whether more is buffered', () => {
+    const all = Array.from({ length: 10 }, (_, i) => msg(`m${i}`));
+    const f = new StreamFramer(65536);
+    f.feed(Buffer.concat(all));
+    const got: Buffer[] = [];
+    const sizes: number[] = [];
+    for (let turn = 0; turn < 20; turn++) {
+      const out = f.pull(3, Infinity);
+      sizes.push(out.length);
+      got.push(...messages(out));
+      if (!f.hasMore) break;
+    }
+    expect(sizes).toEqual([3, 3, 3, 1]);
+    expectBuffers(got, all);
+    expect(f.pendingBytes).toBe(0);
+  });
+
+  it('stops once the messages framed reach maxBytes (at least one message per pull)', () => {
+    const big = Array.from({ length: 4 }, (_, i) => msg(String(i).repeat(1000)));
+    const f = new StreamFramer(65536);
+    f.feed(Buffer.concat(big));
+    expect(messages(f.pull(100, 1))).toHaveLength(1);
+    expect(f.hasMore).toBe(true);
+    expect(messages(f.pull(100, big[0]!.length + 1))).toHaveLength(2);
+    expect(f.hasMore).toBe(true);
+    expect(messages(f.pull(100, Infinity))).toHaveLength(1);
+    expect(f.hasMore).toBe(false);
+  });
+
+  it('a partial message left over is not "more": pull waits for its bytes', () => {
+    const a = msg('a');
+    const b = msg('bb');
+    const f = new StreamFramer(65536);
+    f.feed(Buffer.concat([a, b.subarray(0, 10)]));
+    expectBuffers(messages(f.pull(1, Infinity)), [a]);
+    // It stopped at the limit with bytes buffered, so it cannot know yet: another pull finds
+    // only the partial message and reports no more.
+    expect(f.pull(1, Infinity)).toEqual([]);
+    expect(f.hasMore).toBe(false);
+    f.feed(b.subarray(10));
+    expectBuffers(messages(f.pull(1, Infinity)), [b]);
+    expect(f.hasMore).toBe(false);
+  });
+});
+
 describe('contentLengthOf', () => {
   it.each([
     ['Content-Length: 12', 12],
