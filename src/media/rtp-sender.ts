@@ -7,11 +7,7 @@
  * the sampling clock, also across silence, so after a gap it continues from the last value plus the
  * elapsed time (timestampAfterGap).
  */
-import { randomBytes } from 'node:crypto';
-
-function random32(): number {
-  return randomBytes(4).readUInt32BE(0);
-}
+import { random32 } from '../util/ids';
 
 export class RtpSender {
   readonly ssrc: number;

@@ -17,6 +17,7 @@ import {
   getToTag,
   makeCancel,
   type ClientTransaction,
+  type ClientTransactionCallbacks,
   type SendTarget,
   type SipRequest,
   type SipResponse,
@@ -37,6 +38,8 @@ export class OutboundLeg extends SipLeg {
   private answeredBy: string | undefined;
   /** Early dialogs by remote tag (forking). */
   private readonly early = new Map<string, Dialog>();
+  /** The INVITE transaction's callbacks (re-pointed when the leg finishes). */
+  private ictCallbacks: ClientTransactionCallbacks | undefined;
 
   constructor(
     host: LegHost,
@@ -60,13 +63,50 @@ export class OutboundLeg extends SipLeg {
   /** Send the INVITE (the channel exists; the core watches it for progress). */
   start(invite: SipRequest): void {
     this.invite = invite;
-    this.ict = this.host.stack.sendRequest(invite, this.target, {
+    const callbacks: ClientTransactionCallbacks = {
       onProvisional: (res) => this.onProvisional(res),
       onFinal: (res) => this.onFinal(res),
       onTimeout: () => this.onNoResponse('timeout'),
       onTransportError: () => this.onNoResponse('transport'),
       onTerminated: () => this.onInviteTerminated(),
-    });
+    };
+    this.ictCallbacks = callbacks;
+    this.ict = this.host.stack.sendRequest(invite, this.target, callbacks);
+  }
+
+  /**
+   * The leg is finished but its INVITE transaction may linger (Accepted: Timer M, Completed:
+   * Timer D, both 64*T1). Point the transaction's callbacks at a small handler that only ACKs a
+   * late 2xx (and BYEs it when it is not our dialog), so the transaction no longer keeps this
+   * leg, its channels and its media alive for those 32 s.
+   */
+  private detachFromTransaction(): void {
+    const cbs = this.ictCallbacks;
+    const invite = this.invite;
+    this.ictCallbacks = undefined;
+    if (!cbs || !invite) return;
+    const { host, target } = this;
+    const answeredBy = this.answeredBy;
+    const dialog = answeredBy !== undefined ? this.dialog : undefined;
+    cbs.onProvisional = undefined;
+    cbs.onTimeout = undefined;
+    cbs.onTransportError = undefined;
+    cbs.onTerminated = undefined;
+    cbs.onFinal = (res) => {
+      if (res.status < 200 || res.status >= 300) return;
+      if (dialog && getToTag(res) === answeredBy) {
+        ackDialog(host, target, dialog, res);
+        return;
+      }
+      const other = Dialog.asUac(invite, res, host.contactFor(target.protocol, target.address));
+      if (other) byeDialog(host, target, other, res);
+    };
+  }
+
+  protected override finish(): void {
+    if (this.finished) return;
+    super.finish();
+    this.detachFromTransaction();
   }
 
   private dialogFor(res: SipResponse): Dialog | undefined {
@@ -130,28 +170,12 @@ export class OutboundLeg extends SipLeg {
   }
 
   private sendAck(d: Dialog, res: SipResponse): void {
-    const seq = getCSeq(res)?.seq;
-    const target = dialogTarget(d, this.target);
-    if (seq === undefined || !target) return;
-    try {
-      this.host.stack.sendAck(d.createAck(seq, { headers: this.host.commonHeaders() }), target);
-    } catch (err) {
-      this.log.debug({ err }, 'ACK not sent');
-    }
+    ackDialog(this.host, this.target, d, res);
   }
 
   /** ACK and BYE a dialog we do not want (a 2xx after our CANCEL, a second fork). */
   private dropDialog(d: Dialog, res: SipResponse): void {
-    this.sendAck(d, res);
-    const target = dialogTarget(d, this.target);
-    if (!target || d.state === 'terminated') return;
-    try {
-      this.host.stack.sendRequest(d.createRequest('BYE', { headers: this.host.commonHeaders() }), target, {});
-    } catch (err) {
-      this.log.debug({ err }, 'BYE not sent');
-    }
-    d.terminate();
-    this.host.dialogs.remove(d);
+    if (byeDialog(this.host, this.target, d, res)) this.host.dialogs.remove(d);
   }
 
   private onFinal(res: SipResponse): void {
@@ -276,3 +300,32 @@ export class OutboundLeg extends SipLeg {
   }
 }
 
+
+/** ACK a 2xx of dialog `d` (§13.2.2.4). */
+function ackDialog(host: LegHost, fallback: SendTarget, d: Dialog, res: SipResponse): void {
+  const seq = getCSeq(res)?.seq;
+  const target = dialogTarget(d, fallback);
+  if (seq === undefined || !target) return;
+  try {
+    host.stack.sendAck(d.createAck(seq, { headers: host.commonHeaders() }), target);
+  } catch (err) {
+    host.log.debug({ err }, 'ACK not sent');
+  }
+}
+
+/**
+ * ACK and BYE a dialog nobody wants (a 2xx after our CANCEL, a second fork, a late 2xx). False
+ * when there was no BYE to send (no target, dialog already terminated).
+ */
+function byeDialog(host: LegHost, fallback: SendTarget, d: Dialog, res: SipResponse): boolean {
+  ackDialog(host, fallback, d, res);
+  const target = dialogTarget(d, fallback);
+  if (!target || d.state === 'terminated') return false;
+  try {
+    host.stack.sendRequest(d.createRequest('BYE', { headers: host.commonHeaders() }), target, {});
+  } catch (err) {
+    host.log.debug({ err }, 'BYE not sent');
+  }
+  d.terminate();
+  return true;
+}

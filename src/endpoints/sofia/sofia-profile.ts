@@ -314,7 +314,10 @@ export class SofiaProfile implements LegHost {
     leg.channel = ch;
     leg.log = lazyChild(ch.log, { callId });
     this.inboundByTx.set(tx.id, leg);
-    tx.setEvents({ onFailure: () => leg.onTransactionFailure() });
+    // Through the index, not the leg itself: the INVITE transaction outlives the call (RFC 6026
+    // Accepted, Timer L = 64*T1) and must not keep the finished leg and its channel alive.
+    const txId = tx.id;
+    tx.setEvents({ onFailure: () => this.inboundByTx.get(txId)?.onTransactionFailure() });
     leg.log.info({ from: vars.sip_from_user, to: profile.destination_number, context, network: env.remote.address }, 'inbound call');
 
     if (offer && !late) {

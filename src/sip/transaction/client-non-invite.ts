@@ -61,6 +61,8 @@ export type NictInput =
 
 type Self = ClientNonInviteTransaction;
 
+const NO_CALLBACKS: ClientTransactionCallbacks = Object.freeze({});
+
 function toTu(self: Self, res: SipResponse): void {
   self.lastResponse = res;
   passUp(self.log, self.callbacks, res, self);
@@ -70,6 +72,9 @@ function enterCompleted(self: Self, i: { res: SipResponse }): void {
   self.stopTimers('E', 'F');
   self.state = 'Completed';
   toTu(self, i.res);
+  // Completed only absorbs retransmissions (§17.1.2.2): the TU hears nothing more but
+  // onTerminated, so drop its other callbacks instead of keeping the TU alive until Timer K.
+  self.keepOnlyOnTerminated();
   if (!self.terminated) self.startOrFireTimer('K', self.timers.K);
 }
 
@@ -125,14 +130,17 @@ export class ClientNonInviteTransaction extends TransactionBase<NictState, NictI
   lastResponse: SipResponse | undefined;
   eInterval: number;
   absorbed = 0;
+  /** The TU's callbacks; only onTerminated is kept once the final response was passed up. */
+  callbacks: ClientTransactionCallbacks;
 
   constructor(
     ctx: TransactionContext,
     readonly id: string,
     readonly request: SipRequest,
-    readonly callbacks: ClientTransactionCallbacks,
+    callbacks: ClientTransactionCallbacks,
   ) {
     super(ctx, 'Trying');
+    this.callbacks = callbacks;
     this.eInterval = ctx.timers.E;
   }
 
@@ -168,6 +176,10 @@ export class ClientNonInviteTransaction extends TransactionBase<NictState, NictI
   /** @internal table helpers */
   resend(): void {
     this.retransmit(this.request);
+  }
+  keepOnlyOnTerminated(): void {
+    const t = this.callbacks.onTerminated;
+    this.callbacks = t ? { onTerminated: t } : NO_CALLBACKS;
   }
   arm(name: NictInput['kind'], ms: number): void {
     this.startTimer(name, ms);

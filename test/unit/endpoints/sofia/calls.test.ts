@@ -3,7 +3,7 @@
  * and outbound session logic end to end, phone A -> B2BUA -> phone B.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRequest, getCSeq, getFromTag, type SipRequest } from '../../../../src/sip';
+import { createRequest, getCSeq, getFromTag, getToTag, type SipRequest } from '../../../../src/sip';
 import { CallRig, sdp, waitFor } from './call-rig';
 
 const BRIDGE_B = [{ app: 'bridge', data: 'sofia/test/sip:1001@127.0.0.2:5060' }];
@@ -44,12 +44,36 @@ describe('a call through the B2BUA', () => {
     await waitFor(() => method(inB.requests, 'BYE') !== undefined, 2000, 'BYE at B');
     expect(method(inB.requests, 'BYE')!.headers.get('reason')).toContain('cause=16');
     await waitFor(() => rig!.core.sessionCount === 0, 3000, 'channels destroyed');
-    expect(rig.profile.legCount).toBe(0);
+    // B's 200 to our BYE may still be on the loop network when the channels are gone.
+    await waitFor(() => rig!.profile.legCount === 0, 3000, 'legs released');
     expect(rig.profile.dialogs.size).toBe(0);
   });
 });
 
 describe('teardown and failures', () => {
+  it("after the B leg is gone, B's late 2xx is still ACKed (a 2xx of another fork: ACK + BYE)", async () => {
+    rig = await new CallRig({ routes: { '1001': BRIDGE_B } }).start();
+    const call = rig.a.call('1001');
+    await waitFor(() => call.finalStatus === 200 && rig!.b.incoming[0]?.acked === true, 3000, 'answered');
+    const inB = rig.b.incoming[0]!;
+    expect((await call.request('BYE')).status).toBe(200);
+    await waitFor(() => rig!.core.sessionCount === 0 && rig!.profile.legCount === 0, 3000, 'call gone');
+    const count = (m: string): number => inB.requests.filter((r) => r.method === m).length;
+    const acks = count('ACK');
+    // Our INVITE transaction lingers in Accepted (Timer M) and still hands 2xx to what is left
+    // of the leg: the same dialog's 2xx is ACKed again...
+    inB.tx.respond(inB.tx.lastResponse!);
+    await waitFor(() => count('ACK') === acks + 1, 2000, 'ACK of the retransmitted 2xx');
+    expect(count('BYE')).toBe(1);
+    // ...and a 2xx from another fork (another To tag) is ACKed and then BYEd.
+    inB.tx.reply(200, { toTag: 'otherfork', headers: [['Contact', rig.b.contact]] });
+    await waitFor(() => count('ACK') === acks + 2 && count('BYE') === 2, 2000, 'ACK + BYE of the forked 2xx');
+    const bye = inB.requests.filter((r) => r.method === 'BYE')[1]!;
+    expect(getToTag(bye)).toBe('otherfork');
+    expect(rig.profile.legCount).toBe(0);
+    expect(rig.profile.dialogs.size).toBe(0);
+  });
+
   it('BYE from B reaches A (with the Reason B gave)', async () => {
     rig = await new CallRig({ routes: { '1001': BRIDGE_B } }).start();
     const call = rig.a.call('1001');

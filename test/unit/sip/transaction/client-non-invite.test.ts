@@ -88,6 +88,22 @@ describe('non-INVITE client transaction (RFC 3261 §17.1.2)', () => {
     expect(tx.state).toBe('Terminated');
   });
 
+  it('Completed keeps only onTerminated of the TU callbacks (the TU is not kept alive until Timer K)', () => {
+    const h = harness(false);
+    const { tx, req, seen } = nict(h);
+    expect(Object.keys(tx.callbacks).sort()).toEqual(['onResponse', 'onTerminated', 'onTimeout', 'onTransportError']);
+    tx.receive(response(req, 200));
+    expect(tx.state).toBe('Completed');
+    expect(Object.keys(tx.callbacks)).toEqual(['onTerminated']);
+    h.clock.advance(5000);
+    expect(seen.terminated).toBe(1);
+    // Without an onTerminated there is nothing left to keep.
+    const bare = new ClientNonInviteTransaction(h.ctx, 'ct2', request('BYE'), { onFinal: () => {} });
+    bare.start();
+    bare.receive(response(bare.request, 200));
+    expect(Object.keys(bare.callbacks)).toEqual([]);
+  });
+
   it('reliable: Timer K is zero, terminates on the final response', () => {
     const h = harness(true);
     const { tx, req, seen } = nict(h);
