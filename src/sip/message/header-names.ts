@@ -93,6 +93,11 @@ export function commonNameAt(s: string, from: number, to: number): number {
   return -1;
 }
 
+/** @internal The spellings the parser knows without scanning (for tests). */
+export function commonSpellings(): readonly string[] {
+  return SPELLINGS;
+}
+
 /** SPELLINGS as bytes, one after another; spelling i starts at CODE_START[i]. */
 const CODES = new Uint8Array(SPELLINGS.reduce((n, sp) => n + sp.length, 0));
 const CODE_START: number[] = [];
@@ -119,41 +124,63 @@ export function commonNameAtBytes(buf: Uint8Array, from: number, to: number): nu
   return -1;
 }
 
-/**
- * A second index for the parser's fast path, by the first two bytes as written:
- * PREFIX_HEAD[(b0 << 7) | b1] is the first spelling starting so (-1: none), PREFIX_NEXT[i] the
- * next one.
- */
-const PREFIX_HEAD = new Int16Array(128 * 128).fill(-1);
-const PREFIX_NEXT: number[] = SPELLINGS.map(() => -1);
 const LENGTHS: number[] = SPELLINGS.map((sp) => sp.length);
+
+/**
+ * A second index for the parser's fast path: every spelling of 3 or more chars with its colon
+ * (`Allow:`), as little-endian 32-bit words, the last one masked to the bytes it holds; looked up
+ * by a hash of the first word (the first 4 bytes as written), so a line is matched with a few
+ * word compares.
+ */
+const COLON_WORDS: number[] = [];
+const COLON_WORD_START: number[] = [];
+const COLON_WORD_COUNT: number[] = [];
+const COLON_LAST_MASK: number[] = [];
+const COLON_HASH_BITS = 7;
+const COLON_HEAD = new Int16Array(1 << COLON_HASH_BITS).fill(-1);
+const COLON_NEXT: number[] = SPELLINGS.map(() => -1);
+
+function colonHash(w: number): number {
+  return Math.imul(w, 0x9e3779b1) >>> (32 - COLON_HASH_BITS);
+}
+
 for (let idx = 0; idx < SPELLINGS.length; idx++) {
-  const sp = SPELLINGS[idx]!;
-  const slot = (sp.charCodeAt(0) << 7) | sp.charCodeAt(1);
-  if (PREFIX_HEAD[slot] === -1) {
-    PREFIX_HEAD[slot] = idx;
+  const withColon = SPELLINGS[idx]! + ':';
+  COLON_WORD_START.push(COLON_WORDS.length);
+  const n = (withColon.length + 3) >> 2;
+  COLON_WORD_COUNT.push(n);
+  for (let j = 0; j < n; j++) {
+    let w = 0;
+    for (let k = 0; k < 4 && 4 * j + k < withColon.length; k++) w |= withColon.charCodeAt(4 * j + k) << (8 * k);
+    COLON_WORDS.push(w | 0);
+  }
+  const tail = withColon.length & 3;
+  COLON_LAST_MASK.push(tail === 0 ? -1 : (1 << (8 * tail)) - 1);
+  if (withColon.length < 4) continue; // `To:` / `to:`: matched by usualNameColonAt
+  const h = colonHash(COLON_WORDS[COLON_WORD_START[idx]!]!);
+  if (COLON_HEAD[h] === -1) {
+    COLON_HEAD[h] = idx;
   } else {
-    let k = PREFIX_HEAD[slot]!;
-    while (PREFIX_NEXT[k]! >= 0) k = PREFIX_NEXT[k]!;
-    PREFIX_NEXT[k] = idx;
+    let k = COLON_HEAD[h]!;
+    while (COLON_NEXT[k]! >= 0) k = COLON_NEXT[k]!;
+    COLON_NEXT[k] = idx;
   }
 }
 
 /**
  * The common header name written at buf[pos] and followed directly by ":" (as nearly every
  * sender writes it), or -1: then the caller finds the colon and uses commonNameAtBytes. The name
- * ends at pos + lengthAt(idx). Candidates share the first two bytes; the colon's place is
- * checked before any other byte, so a wrong candidate usually costs one load.
+ * ends at pos + lengthAt(idx). (Names shorter than 3 chars are left to usualNameColonAt.)
  */
 export function commonNameColonAt(buf: Uint8Array, pos: number): number {
-  const slot = ((buf[pos]! & 0x7f) << 7) | (buf[pos + 1]! & 0x7f);
-  for (let idx = PREFIX_HEAD[slot]!; idx >= 0; idx = PREFIX_NEXT[idx]!) {
-    const end = pos + LENGTHS[idx]!;
-    if (buf[end] !== 0x3a) continue;
-    const base = CODE_START[idx]! - pos;
-    let k = pos + 2;
-    while (k < end && CODES[base + k] === buf[k]) k++;
-    if (k === end) return idx;
+  const w = at4(buf, pos);
+  outer: for (let idx = COLON_HEAD[colonHash(w)]!; idx >= 0; idx = COLON_NEXT[idx]!) {
+    const start = COLON_WORD_START[idx]!;
+    if (COLON_WORDS[start] !== w) continue;
+    const n = COLON_WORD_COUNT[idx]!;
+    if (n === 1) return idx;
+    for (let j = 1; j < n - 1; j++) if (at4(buf, pos + 4 * j) !== COLON_WORDS[start + j]) continue outer;
+    if ((at4(buf, pos + 4 * (n - 1)) & COLON_LAST_MASK[idx]!) === COLON_WORDS[start + n - 1]) return idx;
   }
   return -1;
 }

@@ -12,6 +12,7 @@ import {
   type ParseResult, type SipMessage,
 } from '../../../../src/sip/message/index';
 import { parseCommon, parseMessageGeneral, type ParseOptions } from '../../../../src/sip/message/parser';
+import { commonSpellings } from '../../../../src/sip/message/header-names';
 import { loadFixtures } from './fixtures';
 
 function view(m: SipMessage): unknown {
@@ -85,6 +86,26 @@ describe('fast path agrees with the general parser', () => {
       wire('ACK sip:b@x SIP/2.0', [...BASE, 'Content-Length: 3'], 'abcdef'),
     ];
     for (const c of cases) expect(agree(c), c.toString('latin1')).toBe(true);
+  });
+
+  it('reads every common header spelling (and near misses of it) with the name as written', () => {
+    const names = new Set<string>();
+    for (const sp of commonSpellings()) {
+      names.add(sp);
+      names.add(sp.toUpperCase());
+      names.add(sp + 'x');
+      if (sp.length > 1) names.add(sp.slice(0, -1));
+      names.add(sp.slice(0, -1) + (sp.endsWith('e') ? 'f' : 'e'));
+    }
+    let taken = 0;
+    for (const name of names) {
+      const b = wire('OPTIONS sip:b@x SIP/2.0', [...BASE, `${name}: 1`]);
+      if (!agree(b)) continue;
+      taken++;
+      const r = parseCommon(b);
+      expect(r?.ok && r.msg.headers.entries().at(-1), name).toEqual([name, '1']);
+    }
+    expect(taken).toBeGreaterThan(names.size - 10);
   });
 
   it('hands over what it does not do itself, and the general parser still answers', () => {
