@@ -179,56 +179,69 @@ export class DigestServer {
   private run(input: VerifyInput, secret: UserSecret, noCommit = false): VerifyResult {
     const c = typeof input.credentials === 'string' ? parseDigestCredentials(input.credentials) : input.credentials;
     if (!c) return { outcome: 'missing-fields', ok: false, username: undefined, algorithm: undefined };
-    const fail = failWith.bind(undefined, c.username); // (bound, not a named arrow: no per-call __name under tsx)
     const { username, realm, nonce, uri, response } = c;
     if (username === undefined || realm === undefined || nonce === undefined || uri === undefined || response === undefined) {
-      return fail('missing-fields');
+      return failWith(username, 'missing-fields');
     }
+    return this.runParsed(input, secret, noCommit, c, username, realm, nonce, uri, response);
+  }
 
+  /** run() once the five required fields are known to be present. */
+  private runParsed(
+    input: VerifyInput,
+    secret: UserSecret,
+    noCommit: boolean,
+    c: DigestCredentials,
+    username: string,
+    realm: string,
+    nonce: string,
+    uri: string,
+    response: string,
+  ): VerifyResult {
     const algorithm = normalizeAlgorithm(c.algorithm);
-    if (!algorithm || !this.algorithms.includes(algorithm)) return fail('unsupported-algorithm');
+    if (!algorithm || !this.algorithms.includes(algorithm)) return failWith(username, 'unsupported-algorithm');
 
     let nc: number | undefined;
     if (c.qop !== undefined) {
-      if (c.qop.toLowerCase() !== 'auth') return fail('unsupported-qop', algorithm);
-      if (c.nc === undefined || c.cnonce === undefined || c.cnonce === '') return fail('missing-fields', algorithm);
-      if (!isHex(c.nc, 8)) return fail('missing-fields', algorithm);
+      if (c.qop.toLowerCase() !== 'auth') return failWith(username, 'unsupported-qop', algorithm);
+      if (c.nc === undefined || c.cnonce === undefined || c.cnonce === '') return failWith(username, 'missing-fields', algorithm);
+      if (!isHex(c.nc, 8)) return failWith(username, 'missing-fields', algorithm);
       nc = parseInt(c.nc, 16);
     } else {
-      if (!this.allowNoQop) return fail('unsupported-qop', algorithm);
+      if (!this.allowNoQop) return failWith(username, 'unsupported-qop', algorithm);
       // RFC 2617 §3.2.2: without qop, no nc, and a cnonce only for the -sess algorithms.
-      if (c.nc !== undefined || (c.cnonce !== undefined && !algorithm.endsWith('-sess'))) return fail('missing-fields', algorithm);
+      if (c.nc !== undefined || (c.cnonce !== undefined && !algorithm.endsWith('-sess'))) return failWith(username, 'missing-fields', algorithm);
     }
     // -sess needs a cnonce even without qop (RFC 2617 §3.2.2.2).
-    if (algorithm.endsWith('-sess') && !c.cnonce) return fail('missing-fields', algorithm);
+    if (algorithm.endsWith('-sess') && !c.cnonce) return failWith(username, 'missing-fields', algorithm);
 
-    if (realm !== input.realm) return fail('realm-mismatch', algorithm);
-    if (input.expectedUsername !== undefined && username !== input.expectedUsername) return fail('username-mismatch', algorithm);
-    if (input.opaque !== undefined && c.opaque !== input.opaque) return fail('bad-nonce', algorithm);
+    if (realm !== input.realm) return failWith(username, 'realm-mismatch', algorithm);
+    if (input.expectedUsername !== undefined && username !== input.expectedUsername) return failWith(username, 'username-mismatch', algorithm);
+    if (input.opaque !== undefined && c.opaque !== input.opaque) return failWith(username, 'bad-nonce', algorithm);
 
     const now = input.now ?? this.clock.wallNow();
     const check = this.signer.check(nonce, input.realm, this.bindIp ? input.clientIp : undefined, now, this.nonceTtlMs);
-    if (check.kind === 'invalid') return fail('bad-nonce', algorithm);
+    if (check.kind === 'invalid') return failWith(username, 'bad-nonce', algorithm);
 
     if (this.checkUri) {
       const r = input.requestUri;
       const same = typeof r === 'function' ? r(uri) : r !== undefined && sameRequestUri(uri, r);
-      if (!same) return fail('uri-mismatch', algorithm);
+      if (!same) return failWith(username, 'uri-mismatch', algorithm);
     }
 
     // The qop token is matched case-insensitively above but hashed exactly as sent (it is part
     // of what the client hashed). Response: length first (public: it follows from the algorithm), then constant time.
-    if (response.length !== digestHexLength(algorithm) || !isHex(response)) return fail('bad-response', algorithm);
+    if (response.length !== digestHexLength(algorithm) || !isHex(response)) return failWith(username, 'bad-response', algorithm);
     const ha1 = this.ha1For(secret, algorithm, username, realm);
-    if (ha1 === undefined) return fail('unsupported-algorithm', algorithm);
+    if (ha1 === undefined) return failWith(username, 'unsupported-algorithm', algorithm);
     const expected = computeResponse({ algorithm, ha1, nonce, method: input.method, uri, qop: c.qop, nc: c.nc, cnonce: c.cnonce });
-    if (!hexDigestsEqual(expected, response)) return fail('bad-response', algorithm);
+    if (!hexDigestsEqual(expected, response)) return failWith(username, 'bad-response', algorithm);
 
-    if (check.kind === 'expired' || check.kind === 'foreign-epoch') return fail('stale', algorithm);
+    if (check.kind === 'expired' || check.kind === 'foreign-epoch') return failWith(username, 'stale', algorithm);
 
     const seen = this.tracker.check(check.seq, nc);
-    if (seen === 'replay') return fail('replay', algorithm);
-    if (seen === 'unknown') return fail('stale', algorithm);
+    if (seen === 'replay') return failWith(username, 'replay', algorithm);
+    if (seen === 'unknown') return failWith(username, 'stale', algorithm);
     if (!noCommit) this.tracker.commit(check.seq, check.issuedAt, nc, now);
     return { outcome: 'ok', ok: true, username, algorithm };
   }

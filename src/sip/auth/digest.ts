@@ -28,15 +28,16 @@ export type DigestHash = 'MD5' | 'SHA-256' | 'SHA-512-256';
 const NODE_HASH: Record<DigestHash, string> = { MD5: 'md5', 'SHA-256': 'sha256', 'SHA-512-256': 'sha512-256' };
 const HEX_LENGTH: Record<DigestHash, number> = { MD5: 32, 'SHA-256': 64, 'SHA-512-256': 64 };
 
+const ALGORITHM_BY_UPPER = new Map<string, DigestAlgorithm>(DIGEST_ALGORITHMS.map((a) => [a.toUpperCase(), a]));
+
 /**
  * Canonical algorithm for a wire token (case-insensitive). An absent or empty token means MD5
  * (RFC 7616 §3.3); anything unknown returns undefined (the server then re-challenges).
  */
 export function normalizeAlgorithm(token: string | undefined): DigestAlgorithm | undefined {
   if (token === undefined || token === '') return 'MD5';
-  const upper = token.toUpperCase();
-  for (const a of DIGEST_ALGORITHMS) if (a.toUpperCase() === upper) return a;
-  return undefined;
+  if (token === 'MD5' || token === 'SHA-256') return token; // as sent by nearly every client
+  return ALGORITHM_BY_UPPER.get(token.toUpperCase());
 }
 
 const HASH_OF: Record<DigestAlgorithm, DigestHash> = {
