@@ -31,6 +31,13 @@ export interface TransactionContext {
    * Timer J (the transaction layer keeps a compact record). Absent or false: the usual Completed.
    */
   keepCompleted?(tx: unknown): boolean;
+  /**
+   * An INVITE server transaction that just entered Accepted (RFC 6026) asks whether its owner
+   * keeps the Accepted state itself until Timer L (a compact record that absorbs retransmitted
+   * INVITEs and matches ACKs and CANCELs). True: the transaction does not start Timer L; the owner
+   * feeds it `{kind: 'L'}` at that time if it is still alive. Absent or false: the usual Timer L.
+   */
+  keepAccepted?(tx: unknown): boolean;
 }
 
 export type Input = { kind: string };

@@ -94,7 +94,7 @@ function sendSuccess(self: Self, i: { res: SipResponse }): void {
   self.stopTimers('trying');
   self.state = 'Accepted';
   self.transmit(i.res);
-  self.arm('L', self.timers.L);
+  if (!self.handOverAccepted()) self.arm('L', self.timers.L);
 }
 
 function failAndTerminate(self: Self, reason: 'timeout' | 'transport', err?: Error): void {
@@ -241,5 +241,13 @@ export class ServerInviteTransaction extends TransactionBase<IstState, IstInput>
   end(): void {
     this.terminate();
     safeCall(this.log, 'onTerminated', this.events.onTerminated && (() => this.events.onTerminated!()));
+  }
+  /** True when the owner runs the Accepted state's Timer L for us (TransactionContext.keepAccepted). */
+  handOverAccepted(): boolean {
+    return this.state === 'Accepted' && this.ctx.keepAccepted !== undefined && this.ctx.keepAccepted(this);
+  }
+  /** Timer L, run by the owner that kept the Accepted state (no-op unless still Accepted). */
+  expireAccepted(): void {
+    this.handle({ kind: 'L' });
   }
 }

@@ -70,22 +70,32 @@ export class ServerTransaction {
     return res;
   }
 
-  /** Listen for timeout/transport failure, RFC 6026 ACKs in Accepted, termination. */
+  /**
+   * Listen for timeout/transport failure, RFC 6026 ACKs in Accepted, termination. Handlers chain
+   * after the ones already set; only the events someone listens to are wired (an INVITE
+   * transaction whose owner does not listen for its termination can be kept in compact form).
+   */
   setEvents(events: ServerTransactionEvents): void {
     const prev = this.fsm.events;
-    this.fsm.events = {
-      onFailure: (r, e) => {
+    const next: ServerTransactionEvents = {};
+    if (prev.onFailure || events.onFailure) {
+      next.onFailure = (r, e) => {
         prev.onFailure?.(r, e);
         events.onFailure?.(r, e);
-      },
-      onAckInAccepted: (ack) => {
+      };
+    }
+    if (prev.onAckInAccepted || events.onAckInAccepted) {
+      next.onAckInAccepted = (ack) => {
         prev.onAckInAccepted?.(ack);
         events.onAckInAccepted?.(ack);
-      },
-      onTerminated: () => {
+      };
+    }
+    if (prev.onTerminated || events.onTerminated) {
+      next.onTerminated = () => {
         prev.onTerminated?.();
         events.onTerminated?.();
-      },
-    };
+      };
+    }
+    this.fsm.events = next;
   }
 }

@@ -10,6 +10,9 @@
  *              ─▶ new ─────▶ IST / NIST created ─▶ TU.onRequest(tx)
  *   NIST final response on UDP, nobody listening to its events ─▶ kept as bytes + target until
  *              Timer J (CompletedNist), the state machine and the parsed messages released
+ *   IST 2xx (Accepted, RFC 6026), nobody listening for its termination ─▶ kept as a compact
+ *              record until Timer L (AcceptedIst); the state machine lives on only while its TU
+ *              holds it (weak reference), so a finished call is not kept alive for 64*T1
  *   response in ─▶ client tx by branch + CSeq method (§17.1.3) ─▶ tx.receive / TU.onStrayResponse
  *   TU.sendRequest ─▶ ICT / NICT, keyed by the branch of the top Via
  *
@@ -83,6 +86,22 @@ interface CompletedNist extends SentMessage {
   expiresAt: number;
 }
 
+/**
+ * An INVITE server transaction in Accepted (RFC 6026 §8.4), reduced to what the layer needs for
+ * Timer L: absorb retransmitted INVITEs, match ACKs (to the TU) and CANCELs (200 with the To tag).
+ * The state machine is held weakly: while the TU (the call) keeps it, every input still reaches
+ * it and Timer L still ends it; once the call is over it is garbage, and only this record stays.
+ */
+interface AcceptedIst {
+  id: string;
+  /** The transaction's To tag (CANCEL's 200) and the one its 2xx carried (RFC 2543 ACK matching). */
+  toTag: string;
+  sentTag: string | undefined;
+  /** Clock time (ms, whole) when Timer L fires. */
+  expiresAt: number;
+  tx: WeakRef<ServerTransaction>;
+}
+
 export interface TransactionLayerOptions {
   clock: Clock;
   timers: TimerConfig;
@@ -124,6 +143,10 @@ export class TransactionLayer {
   private completedTimer: TimerHandle | undefined;
   /** When completedTimer fires (clock ms), if armed. */
   private completedTimerAt = Infinity;
+  /** Compact Accepted ISTs by server key, in Timer L order (all share one L: insertion order). */
+  private readonly accepted = new Map<string, AcceptedIst>();
+  private acceptedTimer: TimerHandle | undefined;
+  private acceptedTimerAt = Infinity;
   private readonly timersReliable: TimerValues;
   private readonly timersUnreliable: TimerValues;
   private readonly clients = new Map<string, ClientTransaction>();
@@ -142,9 +165,13 @@ export class TransactionLayer {
     this.tu = tu;
   }
 
-  /** Live server transactions, compact Completed ones included. */
+  /** Live server transactions, compact Completed and Accepted ones included. */
   get liveServer(): number {
-    return this.servers.size + this.completed.size;
+    return this.servers.size + this.completed.size + this.accepted.size;
+  }
+  /** Of liveServer, how many are compact Accepted INVITE transactions. */
+  get liveCompactAccepted(): number {
+    return this.accepted.size;
   }
   /** Of liveServer, how many are compact Completed non-INVITE transactions. */
   get liveCompactServer(): number {
@@ -157,7 +184,7 @@ export class TransactionLayer {
   /** Server transaction by the key of a request (tests, CANCEL helpers). */
   findServer(req: SipRequest): ServerTransaction | undefined {
     const key = serverKey(req, req.method === 'ACK' || req.method === 'CANCEL' ? 'INVITE' : req.method);
-    return key ? this.servers.get(key) : undefined;
+    return key ? (this.servers.get(key) ?? this.accepted.get(key)?.tx.deref()) : undefined;
   }
 
   private context(
@@ -165,9 +192,11 @@ export class TransactionLayer {
     onTerminated: (tx: unknown) => void,
     send: TransactionContext['send'],
     keepCompleted?: TransactionContext['keepCompleted'],
+    keepAccepted?: TransactionContext['keepAccepted'],
   ): TransactionContext {
     return {
       keepCompleted,
+      keepAccepted,
       clock: this.opts.clock,
       timers: reliable ? this.timersReliable : this.timersUnreliable,
       reliable,
@@ -206,6 +235,13 @@ export class TransactionLayer {
       this.counters.retransmissionsAbsorbed++;
       this.counters.retransmissionsSent++;
       this.opts.transport.resend(done, () => this.dropCompleted(key, done.id));
+      return;
+    }
+    const acc = this.accepted.size > 0 ? this.accepted.get(key) : undefined;
+    if (acc) {
+      // RFC 6026 Accepted: a retransmitted INVITE is absorbed.
+      this.counters.retransmissionsAbsorbed++;
+      acc.tx.deref()?.fsm.receive(req);
       return;
     }
     if (req.method === 'CANCEL') return this.handleCancel(req, env, key);
@@ -251,6 +287,7 @@ export class TransactionLayer {
         });
       },
       invite || reliable ? undefined : (tx) => lastSent !== undefined && this.keepCompleted(key, tx as ServerNonInviteTransaction, lastSent),
+      invite ? (tx) => this.keepAccepted(key, wrapper, tx as ServerInviteTransaction) : undefined,
     );
     const fsm = invite
       ? new ServerInviteTransaction(ctx, id, req, { make100: make100Trying, trying100DelayMs: this.opts.trying100DelayMs })
@@ -297,6 +334,63 @@ export class TransactionLayer {
     return true;
   }
 
+  /**
+   * An IST that just entered Accepted becomes an AcceptedIst (the state machine does not start
+   * Timer L) unless its owner listens for its termination, which must then happen on time.
+   */
+  private keepAccepted(key: string, w: ServerTransaction | undefined, fsm: ServerInviteTransaction): boolean {
+    if (!w || this.closed || fsm.events.onTerminated || this.servers.get(key) !== w) return false;
+    const l = fsm.timers.L;
+    if (l <= 0) return false;
+    this.servers.delete(key);
+    this.accepted.delete(key);
+    const sent = fsm.lastResponse;
+    const record: AcceptedIst = {
+      id: fsm.id,
+      toTag: w.toTag,
+      sentTag: sent ? getToTag(sent) : undefined,
+      expiresAt: Math.ceil(this.opts.clock.now() + l),
+      tx: new WeakRef(w),
+    };
+    // A flat copy of the key (see keepCompleted): the record must not keep the request text.
+    this.accepted.set(Buffer.from(key, 'utf8').toString('utf8'), record);
+    this.armAcceptedTimer();
+    return true;
+  }
+
+  private armAcceptedTimer(): void {
+    const first = this.accepted.values().next();
+    if (first.done) return;
+    const at = first.value.expiresAt;
+    if (this.acceptedTimer && this.acceptedTimerAt <= at) return;
+    this.acceptedTimer?.cancel();
+    this.acceptedTimerAt = at;
+    this.acceptedTimer = this.opts.clock.setTimeout(() => this.expireAccepted(), Math.max(0, at - this.opts.clock.now()));
+  }
+
+  private expireAccepted(): void {
+    this.acceptedTimer = undefined;
+    this.acceptedTimerAt = Infinity;
+    const now = this.opts.clock.now();
+    const due: AcceptedIst[] = [];
+    // Every record has the same L, so insertion order is expiry order.
+    for (const [key, rec] of this.accepted) {
+      if (rec.expiresAt > now) break;
+      this.accepted.delete(key);
+      due.push(rec);
+    }
+    for (const rec of due) {
+      const fsm = rec.tx.deref()?.fsm;
+      if (fsm instanceof ServerInviteTransaction) fsm.expireAccepted();
+    }
+    this.armAcceptedTimer();
+  }
+
+  /** The Accepted record an ACK or CANCEL with this INVITE key matches. */
+  private acceptedFor(key: string | undefined): AcceptedIst | undefined {
+    return key !== undefined && this.accepted.size > 0 ? this.accepted.get(key) : undefined;
+  }
+
   private dropCompleted(key: string, id: string): void {
     const rec = this.completed.get(key);
     if (rec && rec.id === id) this.completed.delete(key);
@@ -327,17 +421,35 @@ export class TransactionLayer {
 
   private handleAck(ack: SipRequest, env: InboundEnvelope): void {
     let tx: ServerTransaction | undefined;
+    let acc: AcceptedIst | undefined;
     if (usesRfc2543Matching(ack)) {
       const keys = rfc2543AckKeys(ack);
       tx = keys.sameTag ? this.servers.get(keys.sameTag) : undefined;
-      if (!tx && keys.noTag) {
+      if (!tx) acc = this.acceptedFor(keys.sameTag);
+      if (!tx && !acc && keys.noTag) {
         const candidate = this.servers.get(keys.noTag);
         const sentTag = candidate?.lastResponse ? getToTag(candidate.lastResponse) : undefined;
         if (candidate && sentTag !== undefined && sentTag === getToTag(ack)) tx = candidate;
+        const rec = tx ? undefined : this.acceptedFor(keys.noTag);
+        if (rec && rec.sentTag !== undefined && rec.sentTag === getToTag(ack)) acc = rec;
       }
     } else {
       const key = serverKey(ack, 'INVITE');
       tx = key ? this.servers.get(key) : undefined;
+      if (!tx) acc = this.acceptedFor(key);
+    }
+    if (acc) {
+      tx = acc.tx.deref();
+      if (!tx) {
+        // Accepted, the call already over: the ACK still goes to the TU (RFC 6026 §8.7).
+        this.counters.acksMatched++;
+        try {
+          this.tu?.onAck(ack, env);
+        } catch (err) {
+          this.log.error({ err }, 'onAck threw');
+        }
+        return;
+      }
     }
     if (tx && tx.fsm instanceof ServerInviteTransaction) {
       this.counters.acksMatched++;
@@ -358,8 +470,15 @@ export class TransactionLayer {
   private handleCancel(cancel: SipRequest, env: InboundEnvelope, cancelKey: string): void {
     const inviteKey = serverKey(cancel, 'INVITE');
     const invite = inviteKey ? this.servers.get(inviteKey) : undefined;
+    const acc = invite ? undefined : this.acceptedFor(inviteKey);
     const tx = this.createServer(cancel, env, cancelKey);
     if (!tx) return;
+    if (acc) {
+      // The INVITE was answered 2xx (Accepted): the CANCEL has no effect but gets its 200 (§9.2).
+      this.counters.cancelsMatched++;
+      tx.reply(200, { toTag: acc.toTag });
+      return;
+    }
     if (!invite || !(invite.fsm instanceof ServerInviteTransaction)) {
       this.counters.cancelsUnmatched++;
       tx.reply(481, { reason: 'Call/Transaction Does Not Exist' });
@@ -459,11 +578,15 @@ export class TransactionLayer {
     if (this.closed) return;
     this.closed = true;
     for (const tx of [...this.servers.values()]) tx.fsm.dispose();
+    for (const rec of [...this.accepted.values()]) rec.tx.deref()?.fsm.dispose();
     for (const tx of [...this.clients.values()]) tx.dispose();
     this.servers.clear();
     this.clients.clear();
     this.completed.clear();
+    this.accepted.clear();
     this.completedTimer?.cancel();
     this.completedTimer = undefined;
+    this.acceptedTimer?.cancel();
+    this.acceptedTimer = undefined;
   }
 }
