@@ -21,7 +21,7 @@ import * as uriMod from './uri';
 // Module-local aliases of imported functions (see the note in parser.ts: exported bindings live in
 // cells TurboFan does not fold).
 const { bytesOf, indexOfB, lastQuotedHadPair, scanQuotedB, scanUntilB, skipWspB } = bytesMod;
-const { cloneParams, formatParams, scanGenericParams, scannedParams } = paramsMod;
+const { cloneParams, formatParams, scanGenericParams, scannedEnd } = paramsMod;
 const { cloneUri, formatUri, parseUriIn } = uriMod;
 
 // Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
@@ -93,9 +93,9 @@ function parseNameAddrAt(s: string, b: Uint8Array, i: number, end: number, inLis
   }
   const uri = parseUriIn(s, b, uriFrom, uriEnd);
   if (!uri) return undefined;
-  p = scanGenericParams(s, b, p, end);
-  if (p < 0) return undefined;
-  const params = scannedParams();
+  const params = scanGenericParams(s, b, p, end);
+  if (params === undefined) return undefined;
+  p = scannedEnd();
   while (p < end && (b[p] === 0x20 || b[p] === 0x09)) p++;
   if (p < end && !(inList && b[p] === COMMA)) return undefined;
   stoppedAt = p;

@@ -64,12 +64,12 @@ export function formatParams(params: Params): string {
   return out;
 }
 
-/** The list scanned by the last scanGenericParams call (a fresh array each time). */
-let scanned: Params = [];
+/** Where the last scanGenericParams call stopped (a number: storing it costs no write barrier). */
+let scanEnd = 0;
 
-/** The parameters found by the last scanGenericParams call; read it right after the call. */
-export function scannedParams(): Params {
-  return scanned;
+/** The index where the last scanGenericParams call stopped; read it right after the call. */
+export function scannedEnd(): number {
+  return scanEnd;
 }
 
 /**
@@ -77,12 +77,14 @@ export function scannedParams(): Params {
  * `end` (RFC 3261 §25.1):
  *   generic-param = token [ EQUAL gen-value ];  gen-value = token / host / quoted-string
  * with LWS allowed around ";" and "=" (header folding has already become a single SP).
- * Stops before the first char that cannot continue the list (end, ",", ...). Returns the index
- * of that char, or -1 on a malformed parameter (empty name `;;`, `name=` with no value, an
- * unterminated quoted string). The list is left in scannedParams() (made with its first
- * element: an empty `[]` grown by push would reserve 17 slots).
+ * Stops before the first char that cannot continue the list (end, ",", ...). Returns the list (a
+ * fresh array, made with its first element: an empty `[]` grown by push would reserve 17 slots)
+ * with the index of that char left in scannedEnd(), or undefined on a malformed parameter (empty
+ * name `;;`, `name=` with no value, an unterminated quoted string). The list is returned rather
+ * than left in a module variable: storing a new object into the module's (old) context would
+ * take the write barrier's slow path on every call.
  */
-export function scanGenericParams(s: string, b: Uint8Array, i: number, end: number): number {
+export function scanGenericParams(s: string, b: Uint8Array, i: number, end: number): Params | undefined {
   // Written flat (no helper calls for the scans): this runs for every Via, From, To and Contact.
   let out: Params | undefined;
   for (;;) {
@@ -93,7 +95,7 @@ export function scanGenericParams(s: string, b: Uint8Array, i: number, end: numb
     while (nameStart < end && (b[nameStart] === 0x20 || b[nameStart] === 0x09)) nameStart++;
     let nameEnd = nameStart;
     while (nameEnd < end && (TABLE[b[nameEnd]!]! & TOKEN) !== 0) nameEnd++;
-    if (nameEnd === nameStart) return -1;
+    if (nameEnd === nameStart) return undefined;
     const name = knownParamAt(b, nameStart, nameEnd - nameStart) ?? s.slice(nameStart, nameEnd);
     let k = nameEnd;
     while (k < end && (b[k] === 0x20 || b[k] === 0x09)) k++;
@@ -104,12 +106,12 @@ export function scanGenericParams(s: string, b: Uint8Array, i: number, end: numb
       let vEnd: number;
       if (vStart < end && b[vStart] === 0x22) {
         vEnd = scanQuotedB(b, vStart, end);
-        if (vEnd < 0) return -1;
+        if (vEnd < 0) return undefined;
       } else {
         // gen-value: token, or host (IPv6 `received=[2001:db8::1]` or unbracketed, RFC 5118 §4.5)
         vEnd = vStart;
         while (vEnd < end && (TABLE[b[vEnd]!]! & GENVALUE) !== 0) vEnd++;
-        if (vEnd === vStart) return -1;
+        if (vEnd === vStart) return undefined;
       }
       value = s.slice(vStart, vEnd);
       i = vEnd;
@@ -120,6 +122,6 @@ export function scanGenericParams(s: string, b: Uint8Array, i: number, end: numb
     else if (out.length === 1) out = [out[0]!, [name, value]];
     else out.push([name, value]);
   }
-  scanned = out ?? [];
-  return i;
+  scanEnd = i;
+  return out ?? [];
 }

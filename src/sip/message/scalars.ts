@@ -11,7 +11,7 @@ import * as bytesMod from './bytes';
 
 // Module-local aliases of imported functions (see the note in parser.ts: exported bindings live in
 // cells TurboFan does not fold).
-const { scanGenericParams, scannedParams } = paramsMod;
+const { scanGenericParams, scannedEnd } = paramsMod;
 const { bytesOf, knownMethodAt } = bytesMod;
 
 // Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
@@ -103,10 +103,9 @@ export function parseMediaType(s: string): MediaType | undefined {
   const ss = skipWsp(s, slash + 1);
   const se = scan(s, ss, TOKEN);
   if (se === ss) return undefined;
-  let p = scanGenericParams(s, bytesOf(s), se, s.length);
-  if (p < 0) return undefined;
-  const params: Params = scannedParams();
-  p = skipWsp(s, p);
+  const params: Params | undefined = scanGenericParams(s, bytesOf(s), se, s.length);
+  if (params === undefined) return undefined;
+  const p = skipWsp(s, scannedEnd());
   if (p !== s.length) return undefined;
   const type = te === slash && ss === slash + 1 ? s.slice(a, se) : s.slice(a, te) + '/' + s.slice(ss, se);
   return { type: type.toLowerCase(), params };

@@ -38,16 +38,20 @@ const QMARK = 0x3f;
 const EQ = 0x3d;
 const AMP = 0x26;
 
-/** The list scanned by the last scanUriParams / scanUriHeaders call (a fresh array each time). */
-let scanned: Array<[string, string | null]> = [];
+/**
+ * Where the last scanUriParams / scanUriHeaders call stopped. The lists are returned and only this
+ * number is kept in the module (a new object stored into the module's old context would take the
+ * write barrier's slow path on every call).
+ */
+let scanEnd = 0;
 
 /**
- * `*( ";" pname [ "=" pvalue ] )` from offset p: the list is left in `scanned`; returns the index
- * after, or -1. (Arrays are made with their first element: an empty `[]` grown by push would
+ * `*( ";" pname [ "=" pvalue ] )` from offset p: returns the list (the index after it in
+ * scanEnd), or undefined. (Arrays are made with their first element: an empty `[]` grown by push would
  * reserve 17 slots.) A name or value of plain paramchars is cut directly; one with a %-escape
  * (or a bad char) goes through unescapeCheckedB.
  */
-function scanUriParams(s: string, b: Uint8Array, p: number, end: number): number {
+function scanUriParams(s: string, b: Uint8Array, p: number, end: number): Array<[string, string | null]> | undefined {
   let out: Array<[string, string | null]> | undefined;
   while (p < end && b[p] === SEMI) {
     let k = p + 1;
@@ -61,7 +65,7 @@ function scanUriParams(s: string, b: Uint8Array, p: number, end: number): number
       nameEnd = indexOfAny(b, p + 1, end, SEMI, EQ, QMARK);
       name = unescapeCheckedB(s, b, p + 1, nameEnd, PARAM);
     }
-    if (name === undefined || name.length === 0) return -1;
+    if (name === undefined || name.length === 0) return undefined;
     let value: string | null = null;
     if (nameEnd < end && b[nameEnd] === EQ) {
       k = nameEnd + 1;
@@ -75,7 +79,7 @@ function scanUriParams(s: string, b: Uint8Array, p: number, end: number): number
         valueEnd = indexOfAny(b, nameEnd + 1, end, SEMI, QMARK, SEMI);
         v = unescapeCheckedB(s, b, nameEnd + 1, valueEnd, PARAM);
       }
-      if (v === undefined || v.length === 0) return -1;
+      if (v === undefined || v.length === 0) return undefined;
       value = v;
       p = valueEnd;
     } else {
@@ -84,26 +88,26 @@ function scanUriParams(s: string, b: Uint8Array, p: number, end: number): number
     if (out === undefined) out = [[name, value]];
     else out.push([name, value]);
   }
-  scanned = out ?? [];
-  return p;
+  scanEnd = p;
+  return out ?? [];
 }
 
-/** `"?" header *( "&" header )`, header = hname "=" hvalue (hvalue may be empty); list in `scanned`. */
-function scanUriHeaders(s: string, b: Uint8Array, p: number, end: number): number {
+/** `"?" header *( "&" header )`, header = hname "=" hvalue (hvalue may be empty): the list (end in scanEnd), or undefined. */
+function scanUriHeaders(s: string, b: Uint8Array, p: number, end: number): Array<[string, string | null]> | undefined {
   const out: Array<[string, string | null]> = [];
   while (p < end) {
     const nameEnd = indexOfAny(b, p + 1, end, EQ, AMP, AMP);
-    if (nameEnd >= end || b[nameEnd] !== EQ) return -1;
+    if (nameEnd >= end || b[nameEnd] !== EQ) return undefined;
     const name = unescapeCheckedB(s, b, p + 1, nameEnd, HNV);
-    if (name === undefined || name.length === 0) return -1;
+    if (name === undefined || name.length === 0) return undefined;
     const valueEnd = indexOfAny(b, nameEnd + 1, end, AMP, AMP, AMP);
     const value = unescapeCheckedB(s, b, nameEnd + 1, valueEnd, HNV);
-    if (value === undefined) return -1;
+    if (value === undefined) return undefined;
     out.push([name, value]);
     p = valueEnd;
   }
-  scanned = out;
-  return p;
+  scanEnd = p;
+  return out;
 }
 
 /**
@@ -202,15 +206,17 @@ function parseSipUri(scheme: string, s: string, b: Uint8Array, i: number, end: n
   }
   let params: Array<[string, string | null]> = [];
   if (p < end && b[p] === SEMI) {
-    p = scanUriParams(s, b, p, end);
-    if (p < 0) return undefined;
-    params = scanned;
+    const scannedParams = scanUriParams(s, b, p, end);
+    if (scannedParams === undefined) return undefined;
+    params = scannedParams;
+    p = scanEnd;
   }
   let headers: Array<[string, string | null]> = [];
   if (p < end && b[p] === QMARK) {
-    p = scanUriHeaders(s, b, p, end);
-    if (p < 0) return undefined;
-    headers = scanned;
+    const scannedHeaders = scanUriHeaders(s, b, p, end);
+    if (scannedHeaders === undefined) return undefined;
+    headers = scannedHeaders;
+    p = scanEnd;
   }
   return p === end ? makeUri(scheme, user, password, host, port, params, headers) : undefined;
 }
@@ -241,8 +247,8 @@ function parseTelUri(s: string, b: Uint8Array, i: number, end: number): SipUri |
   const numberEnd = indexOfAny(b, i, end, SEMI, QMARK, SEMI);
   const number = unescapeCheckedB(s, b, i, numberEnd, TEL);
   if (number === undefined || number.length === 0) return undefined;
-  const p = scanUriParams(s, b, numberEnd, end);
-  return p === end ? { scheme: 'tel', user: number, host: '', params: scanned, headers: [] } : undefined;
+  const params = scanUriParams(s, b, numberEnd, end);
+  return params !== undefined && scanEnd === end ? { scheme: 'tel', user: number, host: '', params, headers: [] } : undefined;
 }
 
 /**

@@ -18,7 +18,7 @@ import * as uriMod from './uri';
 // Module-local aliases of imported functions (see the note in parser.ts: exported bindings live in
 // cells TurboFan does not fold).
 const { bytesOf, indexOfB, scanB, skipWspB } = bytesMod;
-const { cloneParams, formatParams, getParam, scanGenericParams, scannedParams } = paramsMod;
+const { cloneParams, formatParams, getParam, scanGenericParams, scannedEnd } = paramsMod;
 const { formatHost, parseIpv6Reference } = uriMod;
 
 // Local aliases of chars.ts's table and class bits: exported module bindings live in cells that
@@ -128,9 +128,9 @@ function parseViaAt(s: string, b: Uint8Array, i: number, end: number): Via | und
     if (a === ps || a - ps > 5 || port === 0 || port > 65535) return undefined;
     p = a;
   }
-  p = scanGenericParams(s, b, p, end);
-  if (p < 0) return undefined;
-  const params = scannedParams();
+  const params = scanGenericParams(s, b, p, end);
+  if (params === undefined) return undefined;
+  p = scannedEnd();
   while (p < end && (b[p] === 0x20 || b[p] === 0x09)) p++;
   if (p < end && b[p] !== 0x2c) return undefined;
   stoppedAt = p;
