@@ -58,6 +58,18 @@ export function chooseBridgeMode(a: LegMedia | undefined, b: LegMedia | undefine
 
 type Path = { close(): void };
 
+let bridgeLogRoot: typeof logger | undefined;
+let bridgeLog: typeof logger | undefined;
+
+/** One child logger for every bridge (a pino child per bridge cost µs per call), per root logger. */
+function bridgeLogger(): typeof logger {
+  if (bridgeLogRoot !== logger || !bridgeLog) {
+    bridgeLogRoot = logger;
+    bridgeLog = logger.child({ mod: 'media.bridge' });
+  }
+  return bridgeLog;
+}
+
 export class MediaBridge {
   private _mode: BridgeMode = 'idle';
   private aToB: Path | undefined;
@@ -66,7 +78,7 @@ export class MediaBridge {
   private closed = false;
   private readonly clock: Clock;
   private readonly offs: (() => void)[] = [];
-  private readonly log = logger.child({ mod: 'media.bridge' });
+  private readonly log = bridgeLogger();
 
   constructor(
     readonly a: RtpSession,

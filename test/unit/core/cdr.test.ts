@@ -115,4 +115,28 @@ describe('CDRs', () => {
     expect(writer.written).toBe(1);
     expect(csvField('a"b')).toBe('"a""b"');
   });
+
+  it('the records of one event-loop turn are appended together after that turn', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strowger-cdr-'));
+    dirs.push(dir);
+    const writer = new CdrWriter({ dir });
+    const { core } = makeCore({ cdr: writer });
+    const legs = [inbound(core, '1').ch, inbound(core, '2').ch, inbound(core, '3').ch];
+    for (const ch of legs) ch.hangup('NORMAL_CLEARING');
+    await Promise.all(legs.map((ch) => ch.destroyed));
+    // Reported, not yet written: the batch goes out once the turn is over.
+    expect(writer.written).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(writer.written).toBe(3);
+    const uuids = readFileSync(join(dir, 'cdr.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { uuid: string }).uuid);
+    expect(uuids.sort()).toEqual(legs.map((c) => c.uuid).sort());
+    expect(readFileSync(join(dir, 'Master.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+    // close() writes what is still pending.
+    const late = inbound(core, '4').ch;
+    late.hangup('NORMAL_CLEARING');
+    await late.destroyed;
+    writer.close();
+    expect(writer.written).toBe(4);
+    expect(readFileSync(join(dir, 'cdr.jsonl'), 'utf8').trim().split('\n')).toHaveLength(4);
+  });
 });
