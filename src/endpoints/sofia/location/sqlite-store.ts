@@ -273,15 +273,6 @@ export class SqliteLocationStore implements LocationStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
       this.db.pragma('busy_timeout = 2000');
-      // Checkpoint every 4000 WAL pages (~16 MB) instead of SQLite's 1000. A checkpoint runs
-      // inside the COMMIT that crosses the mark, on this (the event-loop) thread, and costs two
-      // fsyncs (WAL, then database file): under REGISTER load (~1,000 WAL pages/s at 5,000
-      // registrations/s) the default meant one such stall a second. Hot pages are written many
-      // times between checkpoints but copied once, so fewer checkpoints also copy fewer pages.
-      // Durability does not change: a COMMIT is in the WAL before the 200 either way, and a
-      // reopen after kill -9 replays the WAL. journal_size_limit trims the file after a reset.
-      this.db.pragma('wal_autocheckpoint = 4000');
-      this.db.pragma('journal_size_limit = 33554432');
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) throw new Error(`schema version ${version} is newer than ${SCHEMA_VERSION}`);
       this.db.exec(SCHEMA);
