@@ -163,7 +163,8 @@ export class Channel {
   private _state: ChannelState = 'CS_NEW';
   private _callState: CallState = 'DOWN';
   private readonly vars = new Map<string, string>();
-  private readonly hangupController = new AbortController();
+  /** Made on the first `signal` read (most channels never need one). */
+  private hangupController: AbortController | undefined;
   private readonly activities = new Set<Promise<unknown>>();
   private resolveDestroyed!: () => void;
   private finalizing = false;
@@ -213,6 +214,10 @@ export class Channel {
   }
   /** Aborted when the channel hangs up (reason: the cause). */
   get signal(): AbortSignal {
+    if (!this.hangupController) {
+      this.hangupController = new AbortController();
+      if (!this.up) this.hangupController.abort(this.hangupCause);
+    }
     return this.hangupController.signal;
   }
 
@@ -368,7 +373,7 @@ export class Channel {
     this.host.fireChannelEvent(this, 'CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
     this.host.fireChannelEvent(this, 'CHANNEL_STATE');
     this.local.emit('state', from, 'CS_HANGUP');
-    this.hangupController.abort(cause);
+    this.hangupController?.abort(cause);
     try {
       this.driver.hangup(cause);
     } catch (err) {

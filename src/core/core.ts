@@ -254,16 +254,17 @@ export class Core {
     }
     if (!ch.up) return undefined;
     const expanded = await this.expand(data, ch);
-    const appUuid = newUuid();
+    // The Application-UUID exists only for the events: drawn when the first one is built.
+    let appUuid: string | undefined;
     const appHeaders = (): [string, string][] => [
       ['Application', def.name],
       ['Application-Data', expanded],
-      ['Application-UUID', appUuid],
+      ['Application-UUID', (appUuid ??= newUuid())],
     ];
     ch.currentApp = { app: def.name, data: expanded };
     ch.setVariable('current_application', def.name);
     ch.setVariable('current_application_data', expanded);
-    this.fireChannelEvent(ch, 'CHANNEL_EXECUTE', appHeaders());
+    if (this.events.wants('CHANNEL_EXECUTE')) this.fireChannelEvent(ch, 'CHANNEL_EXECUTE', appHeaders());
     const controller = new AbortController();
     const abort = (): void => controller.abort('interrupted');
     const outer = opts.signal;
@@ -291,7 +292,9 @@ export class Core {
       ch.setVariable('current_application_data', undefined);
       ch.setVariable('last_app', def.name);
       ch.setVariable('last_arg', expanded);
-      this.fireChannelEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [...appHeaders(), ['Application-Response', response || '_none_']]);
+      if (this.events.wants('CHANNEL_EXECUTE_COMPLETE')) {
+        this.fireChannelEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [...appHeaders(), ['Application-Response', response || '_none_']]);
+      }
     }
     return { response };
   }

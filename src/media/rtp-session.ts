@@ -66,6 +66,18 @@ export interface RtpSessionEvents {
 
 const KIND_NONE = -1;
 
+/**
+ * The next RTCP report's delay: RFC 3550's randomized interval (0.5..1.5 x nominal), in steps of
+ * 50 ms for nominal intervals of a second or more. Node keeps one timer list per distinct
+ * duration; thousands of sessions with thousands of distinct durations cost a list (and a
+ * priority-queue insert) each, while 50 ms steps still spread the reports over the interval.
+ */
+function rtcpDelay(nominalMs: number): number {
+  const ms = randomizedInterval(nominalMs);
+  if (nominalMs < 1000) return ms;
+  return Math.min(1.5 * nominalMs, Math.max(0.5 * nominalMs, Math.round(ms / 50) * 50));
+}
+
 function sameLegMedia(a: LegMedia | undefined, b: LegMedia | undefined): boolean {
   if (!a || !b) return a === b;
   const x = a.codec;
@@ -518,7 +530,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       if (this.closed) return;
       this.sendRtcpReport();
       this.scheduleRtcp(nominalMs);
-    }, randomizedInterval(nominalMs));
+    }, rtcpDelay(nominalMs));
   }
 
   /** Send one SR/RR + SDES compound packet now (also called by the timer). */
