@@ -106,8 +106,12 @@ class Scanner {
   }
   token(): string {
     const start = this.pos;
-    while (this.pos < this.s.length && isTokenChar(this.s.charCodeAt(this.pos))) this.pos++;
+    this.skipToken();
     return this.s.slice(start, this.pos);
+  }
+  /** Moves past a token without building it. */
+  skipToken(): void {
+    while (this.pos < this.s.length && isTokenChar(this.s.charCodeAt(this.pos))) this.pos++;
   }
   /** Reads a quoted-string at pos (which must be '"'); undefined when unterminated or bad. */
   quoted(): string | undefined {
@@ -228,7 +232,7 @@ export function parseAuthItems(value: string): AuthItem[] {
       if (sc.done) return []; // trailing comma
       // Decide: another param of this item, or a new item? Look at what follows the next token.
       const save = sc.pos;
-      sc.token();
+      sc.skipToken();
       sc.skipWs();
       const isParam = sc.peek() === 0x3d;
       sc.pos = save;
@@ -310,11 +314,12 @@ function splitQopOptions(v: string | undefined): string[] {
   return out;
 }
 
+const CREDENTIAL_FIELDS = ['username', 'realm', 'nonce', 'uri', 'response', 'algorithm', 'cnonce', 'opaque', 'qop', 'nc'] as const;
+
 function credentialsFromItem(item: AuthItem): DigestCredentials {
   const p = item.params;
   const c: DigestCredentials = {};
-  const fields = ['username', 'realm', 'nonce', 'uri', 'response', 'algorithm', 'cnonce', 'opaque', 'qop', 'nc'] as const;
-  for (const f of fields) {
+  for (const f of CREDENTIAL_FIELDS) {
     const v = p.get(f);
     if (v !== undefined) c[f] = v;
   }
