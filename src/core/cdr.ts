@@ -99,14 +99,23 @@ export function buildCdrRecord(ch: Channel): CdrRecord {
 
 /** One CSV field: quoted, quotes doubled (RFC 4180), CR/LF replaced so a record stays one line. */
 export function csvField(value: string | number): string {
-  let s = String(value);
+  const s = String(value);
+  // Most fields (uuids, stamps, numbers, codec names) need no escaping: one template, no scan copy.
+  let plain = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x0d || c === 0x0a) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return `"${s}"`;
   let clean = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     clean += c === '\r' || c === '\n' ? ' ' : c === '"' ? '""' : c;
   }
-  s = clean;
-  return `"${s}"`;
+  return `"${clean}"`;
 }
 
 export function cdrCsvLine(r: CdrRecord): string {

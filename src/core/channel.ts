@@ -185,7 +185,8 @@ export class Channel {
     // Typed as pino's Logger: it implements the part of it the code base uses (levels, child).
     this.log = new LazyChannelLog(host.logger, this.uuid) as unknown as Logger;
     this.destroyed = new Promise((r) => (this.resolveDestroyed = r));
-    for (const [k, v] of Object.entries(init.variables ?? {})) this.vars.set(k, v);
+    const vars = init.variables;
+    if (vars) for (const k in vars) this.vars.set(k, vars[k]!);
   }
 
   // ---------------------------------------------------------------- state
