@@ -40,6 +40,7 @@ import { createRequire } from 'node:module';
 import {
   getBranch, getCSeq, getCallId, getContacts, getFromTag, getTo, getVias, parseMessage,
 } from '../../src/sip/message/index';
+import { Headers } from '../../src/sip/message/headers';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -155,6 +156,7 @@ function oursEqValues(buf: Buffer): void {
   sink += (getBranch(m)?.length ?? 0) + (getCallId(m)?.length ?? 0) + (getCSeq(m)?.seq ?? 0);
   sink += (getFromTag(m)?.length ?? 0) + (getTo(m)?.uri.host.length ?? 0);
   sink += getVias(m).length + getContacts(m).length;
+  if (!(m.headers instanceof Headers)) throw new Error('parseMessage gave no Headers');
   m.headers.forEach(addValueLength);
 }
 
