@@ -30,13 +30,20 @@ describe('auth header fuzz', () => {
       const n = Math.floor(rnd() * 40);
       let s = '';
       for (let j = 0; j < n; j++) s += ALPHABET[Math.floor(rnd() * ALPHABET.length)];
-      const t0 = performance.now();
-      parseAuthItems(s);
-      parseDigestChallenges([s, s]);
-      parseDigestCredentials(s);
-      server.verify({ method: 'REGISTER', credentials: s, realm: 'r', clientIp: '127.0.0.1', requestUri: 'sip:r', password: 'p' });
-      server.verifyUnknownUser({ method: 'REGISTER', credentials: s, realm: 'r', clientIp: '127.0.0.1', requestUri: 'sip:r' });
-      worst = Math.max(worst, performance.now() - t0);
+      const once = (): number => {
+        const t0 = performance.now();
+        parseAuthItems(s);
+        parseDigestChallenges([s, s]);
+        parseDigestCredentials(s);
+        server.verify({ method: 'REGISTER', credentials: s, realm: 'r', clientIp: '127.0.0.1', requestUri: 'sip:r', password: 'p' });
+        server.verifyUnknownUser({ method: 'REGISTER', credentials: s, realm: 'r', clientIp: '127.0.0.1', requestUri: 'sip:r' });
+        return performance.now() - t0;
+      };
+      let ms = once();
+      // A GC pause or a busy machine can stall any one call; a slow input is slow every time, so
+      // an input over the bound is timed again and only a second slow run counts.
+      if (ms >= 50) ms = Math.min(ms, once());
+      worst = Math.max(worst, ms);
     }
     expect(worst).toBeLessThan(50);
   });
