@@ -216,8 +216,10 @@ describe('3. TCP abuse (G17): 1000 connections from 127.0.0.66', () => {
     for (const kind of ['idle', 'slowloris', 'slowbody', 'pinger'] as AbuseKind[]) {
       expect(Math.max(...r.abuser.closedByServer[kind]), kind).toBeLessThanOrEqual(r.limits.messageTimeoutMs + 500);
     }
-    // One complete request, then silence: the idle timeout, not earlier.
-    const quiet = r.abuser.closedByServer.quiet.filter((ms) => ms > 200);
+    // One complete request, answered, then silence: the idle timeout, not earlier. (Refused
+    // connections are told apart by getting no answer, not by closing fast: under load a refusal
+    // has been seen to take over 200 ms to show.)
+    const quiet = r.abuser.quietAnsweredClosedMs;
     expect(quiet.length).toBeGreaterThan(0);
     expect(Math.min(...quiet)).toBeGreaterThanOrEqual(r.limits.idleTimeoutMs - 200);
     expect(Math.max(...quiet)).toBeLessThanOrEqual(r.limits.idleTimeoutMs + 500);

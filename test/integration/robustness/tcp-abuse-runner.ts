@@ -42,6 +42,8 @@ export interface AbuserReport {
   connected: number;
   errors: number;
   closedByServer: Record<AbuseKind, number[]>;
+  /** When the server closed each quiet connection that had its OPTIONS answered (accepted, not refused). */
+  quietAnsweredClosedMs: number[];
   openAtDeadline: Record<AbuseKind, number>;
   pipeline: { sent: number; closedByServerMs: number | null };
   elapsedMs: number;

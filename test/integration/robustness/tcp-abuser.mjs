@@ -24,7 +24,7 @@ const pipelineN = Number(env.PIPELINE_N ?? 0);
 const pipelineSource = env.PIPELINE_SOURCE ?? '127.0.0.67';
 
 const started = Date.now();
-const result = { attempts, connected: 0, errors: 0, closedByServer: Object.fromEntries(kinds.map((k) => [k, []])), openAtDeadline: Object.fromEntries(kinds.map((k) => [k, 0])) };
+const result = { attempts, connected: 0, errors: 0, closedByServer: Object.fromEntries(kinds.map((k) => [k, []])), openAtDeadline: Object.fromEntries(kinds.map((k) => [k, 0])), quietAnsweredClosedMs: [] };
 const open = new Set();
 let settled = 0;
 const expected = attempts + (pipelineN > 0 ? 1 : 0);
@@ -33,14 +33,18 @@ result.pipeline = { sent: 0, closedByServerMs: null };
 function one(i) {
   const kind = kinds[i % kinds.length];
   const sock = createConnection({ host: target, port, localAddress: source });
-  const conn = { sock, kind, connectedAt: 0, drip: undefined, done: false };
+  const conn = { sock, kind, connectedAt: 0, drip: undefined, done: false, answered: false };
   open.add(conn);
   const finish = (byServer) => {
     if (conn.done) return;
     conn.done = true;
     clearInterval(conn.drip);
     open.delete(conn);
-    if (byServer && conn.connectedAt) result.closedByServer[kind].push(Date.now() - conn.connectedAt);
+    if (byServer && conn.connectedAt) {
+      result.closedByServer[kind].push(Date.now() - conn.connectedAt);
+      // A quiet connection the server accepted got its OPTIONS answered; a refused one got nothing.
+      if (kind === 'quiet' && conn.answered) result.quietAnsweredClosedMs.push(Date.now() - conn.connectedAt);
+    }
     sock.destroy();
     settled++;
     if (settled === expected) report();
@@ -68,7 +72,9 @@ function one(i) {
     }
   });
   // Read (and ignore) what the server sends: 'end' is only emitted once the data is consumed.
-  sock.on('data', () => {});
+  sock.on('data', () => {
+    conn.answered = true;
+  });
   sock.on('error', () => {
     if (!conn.connectedAt) result.errors++;
     finish(Boolean(conn.connectedAt));
