@@ -17,11 +17,11 @@
  *     "txn" reads what the transaction layer needs on every message: top Via branch, Call-ID,
  *       CSeq, From tag, To (the set issue 2's bench was written with);
  *     "all" also reads every Via and Contact, so our work covers everything `sip` hands its
- *       callers eagerly (this is the row the target is judged on).
+ *       callers eagerly (the stricter of the two rows the 3x target is printed for).
  *   Ours still does more than the baseline in "all": it parses the Request-URI, From's URI and
  *   every Contact URI (sip leaves them strings), and it rejects bare CR/LF and non-token header
  *   names; sip, for its part, cuts every other header value out as a string.
- *     "eq" (informational) evens that out: the baseline also runs sip.parseUri on the Request-URI,
+ *     "eq" evens that out: the baseline also runs sip.parseUri on the Request-URI,
  *       From and every Contact, and ours also reads every header value as a string.
  *
  * Measurement: the two sides alternate in short batches for --ms of CPU time per side per row
@@ -142,7 +142,8 @@ function baselineAll(buf: Buffer): void {
  * that: ours also parses three URIs sip leaves as strings (Request-URI, From, Contact), while sip
  * also cuts every other header value out as a string (ours leaves them as ranges until read).
  * Here the baseline parses those three URIs with sip.parseUri and ours reads every header value
- * as a string; nothing else differs from "all". Informational: the targets are judged on "all".
+ * as a string; nothing else differs from "all". The issue's baseline "does the same job", so the
+ * 3x target is printed for "eq" (the same job) and, stricter, for "all" (ours doing more).
  */
 let valueLengths = 0;
 function addValueLength(_name: string, value: string): void {
@@ -218,21 +219,25 @@ function fmt(x: number): string {
 console.log(`SIP parse benchmark (~${MS} ms CPU per side per row, batches of ${BATCH} alternating; node ${process.version})`);
 console.log(`INVITE ${INVITE.length} bytes, REGISTER ${REGISTER.length} bytes\n`);
 console.log('row            strowger/s    sip(npm)/s    ratio   best-batch ratio   (per CPU-second, one core)');
-const ratios: number[] = [];
+const ratios: Record<'txn' | 'all' | 'eq', number[]> = { txn: [], all: [], eq: [] };
 let inviteAll = 0;
 for (const [load, ours, base] of [['txn', oursTxn, baselineTxn], ['all', oursAll, baselineAll], ['eq', oursEqValues, baselineEq]] as const) {
   for (const [name, buf] of [['INVITE', INVITE], ['REGISTER', REGISTER]] as const) {
     const [a, b] = race(ours, base, buf, MS);
     const ra = rates(a);
     const rb = rates(b);
-    if (load === 'all') ratios.push(ra.all / rb.all);
+    ratios[load].push(ra.all / rb.all);
     if (load === 'all' && name === 'INVITE') inviteAll = ra.all;
     const row = `${name} ${load}`.padEnd(13);
     console.log(`${row} ${fmt(ra.all)}    ${fmt(rb.all)}    ${(ra.all / rb.all).toFixed(2)}x   ${(ra.best / rb.best).toFixed(2)}x`);
   }
 }
-const worst = Math.min(...ratios);
 if (sink === 43) console.log(valueLengths);
-console.log(`\ntargets ("all" rows): INVITE >= 100,000/s: ${inviteAll >= 100_000 ? 'met' : 'NOT met'}; ` +
-  `>= 3x baseline on both messages: ${worst >= 3 ? 'met' : 'NOT met'} (lowest ${worst.toFixed(2)}x)`);
+const verdict = (load: 'all' | 'eq') => {
+  const worst = Math.min(...ratios[load]);
+  return `${worst >= 3 ? 'met' : 'NOT met'} (lowest ${worst.toFixed(2)}x)`;
+};
+console.log(`\ntargets: INVITE >= 100,000/s ("all" row): ${inviteAll >= 100_000 ? 'met' : 'NOT met'}`);
+console.log(`  >= 3x baseline on both messages, same information on both sides ("eq" rows): ${verdict('eq')}`);
+console.log(`  >= 3x baseline on both messages, ours also parsing the URIs sip leaves strings ("all" rows): ${verdict('all')}`);
 if (sink === 42) console.log('');
