@@ -32,10 +32,11 @@ export interface TransactionContext {
    */
   keepCompleted?(tx: unknown): boolean;
   /**
-   * An INVITE server transaction that just entered Accepted (RFC 6026) asks whether its owner
-   * keeps the Accepted state itself until Timer L (a compact record that absorbs retransmitted
-   * INVITEs and matches ACKs and CANCELs). True: the transaction does not start Timer L; the owner
-   * feeds it `{kind: 'L'}` at that time if it is still alive. Absent or false: the usual Timer L.
+   * An INVITE transaction that just entered Accepted (RFC 6026) asks whether its owner keeps the
+   * Accepted state itself until Timer L (server: a compact record that absorbs retransmitted
+   * INVITEs and matches ACKs and CANCELs) or Timer M (client: one that passes retransmitted 2xx
+   * to the TU). True: the transaction does not start the timer; the owner feeds it `{kind: 'L'}`
+   * / `{kind: 'M'}` at that time if it is still alive. Absent or false: the usual timer.
    */
   keepAccepted?(tx: unknown): boolean;
 }

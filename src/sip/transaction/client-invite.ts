@@ -73,7 +73,7 @@ function enterProceeding(self: Self, i: { res: SipResponse }): void {
 function enterAccepted(self: Self, i: { res: SipResponse }): void {
   self.stopTimers('A', 'B');
   self.state = 'Accepted';
-  self.arm('M', self.timers.M);
+  if (!self.handOverAccepted()) self.arm('M', self.timers.M);
   toTu(self, i.res);
 }
 
@@ -202,5 +202,13 @@ export class ClientInviteTransaction extends TransactionBase<IctState, IctInput>
   end(): void {
     this.terminate();
     safeCall(this.log, 'onTerminated', this.callbacks.onTerminated && (() => this.callbacks.onTerminated!(this)));
+  }
+  /** True when the owner runs the Accepted state's Timer M for us (TransactionContext.keepAccepted). */
+  handOverAccepted(): boolean {
+    return this.ctx.keepAccepted !== undefined && this.ctx.keepAccepted(this);
+  }
+  /** Timer M, run by the owner that kept the Accepted state (no-op unless still Accepted). */
+  expireAccepted(): void {
+    this.handle({ kind: 'M' });
   }
 }

@@ -14,6 +14,8 @@
  *              record until Timer L (AcceptedIst); the state machine lives on only while its TU
  *              holds it (weak reference), so a finished call is not kept alive for 64*T1
  *   response in ─▶ client tx by branch + CSeq method (§17.1.3) ─▶ tx.receive / TU.onStrayResponse
+ *   ICT 2xx (Accepted) ─▶ kept as a compact record until Timer M (AcceptedIct): the TU's callbacks
+ *              and request stay, the state machine and the parsed 2xx only while the TU holds it
  *   TU.sendRequest ─▶ ICT / NICT, keyed by the branch of the top Via
  *
  * Validation of requests (validateRequest) and the UAS checks happen above, in SipStack.
@@ -27,7 +29,7 @@ import type { SipRequest, SipResponse } from '../message/types';
 import type { InboundEnvelope, SentMessage, TransportLayer } from '../transport/transport-layer';
 import type { SendTarget } from '../transport/types';
 import type { ResponseHint } from '../transport/via-routing';
-import type { TransactionContext } from './base';
+import { passUp, safeCall, type TransactionContext } from './base';
 import { ClientInviteTransaction } from './client-invite';
 import { ClientNonInviteTransaction } from './client-non-invite';
 import { clientKey, clientKeyOfResponse, isRfc3261Branch, rfc2543AckKeys, serverKey, usesRfc2543Matching } from './keys';
@@ -36,7 +38,7 @@ import { ServerInviteTransaction } from './server-invite';
 import { ServerNonInviteTransaction } from './server-non-invite';
 import { ServerTransaction } from './server-transaction';
 import { timerValues, type TimerConfig, type TimerValues } from './timers';
-import type { ClientTransactionCallbacks } from './types';
+import type { ClientTransactionCallbacks, ClientTransactionView } from './types';
 
 export type ClientTransaction = ClientInviteTransaction | ClientNonInviteTransaction;
 
@@ -102,6 +104,19 @@ interface AcceptedIst {
   tx: WeakRef<ServerTransaction>;
 }
 
+/**
+ * An INVITE client transaction in Accepted (RFC 6026 §8.4), reduced to what the layer needs for
+ * Timer M: every retransmitted 2xx goes to the TU's onFinal (the UAC core ACKs it, §13.2.2.4).
+ * The state machine is held weakly, as for AcceptedIst.
+ */
+interface AcceptedIct {
+  id: string;
+  request: SipRequest;
+  callbacks: ClientTransactionCallbacks;
+  expiresAt: number;
+  tx: WeakRef<ClientInviteTransaction>;
+}
+
 export interface TransactionLayerOptions {
   clock: Clock;
   timers: TimerConfig;
@@ -150,6 +165,10 @@ export class TransactionLayer {
   private readonly timersReliable: TimerValues;
   private readonly timersUnreliable: TimerValues;
   private readonly clients = new Map<string, ClientTransaction>();
+  /** Compact Accepted ICTs by client key, in Timer M order. */
+  private readonly acceptedClients = new Map<string, AcceptedIct>();
+  private acceptedClientTimer: TimerHandle | undefined;
+  private acceptedClientTimerAt = Infinity;
   private tu: TransactionUser | undefined;
   private nextId = 1;
   private readonly log: Logger;
@@ -178,7 +197,7 @@ export class TransactionLayer {
     return this.completed.size;
   }
   get liveClient(): number {
-    return this.clients.size;
+    return this.clients.size + this.acceptedClients.size;
   }
 
   /** Server transaction by the key of a request (tests, CANCEL helpers). */
@@ -503,7 +522,17 @@ export class TransactionLayer {
   handleResponse(res: SipResponse, env: InboundEnvelope): void {
     if (this.closed) return;
     const key = clientKeyOfResponse(res);
-    const tx = key ? this.clients.get(key) : undefined;
+    let tx = key ? this.clients.get(key) : undefined;
+    if (!tx && key !== undefined && this.acceptedClients.size > 0) {
+      const acc = this.acceptedClients.get(key);
+      if (acc) {
+        tx = acc.tx.deref();
+        if (!tx) {
+          this.acceptedLate(acc, res);
+          return;
+        }
+      }
+    }
     if (tx) {
       const before = tx.lastResponse;
       tx.receive(res);
@@ -546,6 +575,7 @@ export class TransactionLayer {
       },
       (msg, onError) => this.opts.transport.sendRequest(msg as SipRequest, target, onError),
     );
+    if (req.method === 'INVITE') ctx.keepAccepted = (t) => this.keepAcceptedClient(key, t as ClientInviteTransaction);
     tx =
       req.method === 'INVITE'
         ? new ClientInviteTransaction(ctx, id, req, callbacks, { makeAck: makeNon2xxAck })
@@ -554,6 +584,71 @@ export class TransactionLayer {
     this.counters.clientCreated++;
     tx.start();
     return tx;
+  }
+
+  /**
+   * An ICT that just entered Accepted becomes an AcceptedIct: the layer runs Timer M and holds the
+   * state machine only weakly (its TU, the call, holds it while it needs it).
+   */
+  private keepAcceptedClient(key: string, fsm: ClientInviteTransaction): boolean {
+    if (this.closed || this.clients.get(key) !== fsm) return false;
+    const m = fsm.timers.M;
+    if (m <= 0) return false;
+    this.clients.delete(key);
+    const record: AcceptedIct = {
+      id: fsm.id,
+      request: fsm.request,
+      callbacks: fsm.callbacks,
+      expiresAt: Math.ceil(this.opts.clock.now() + m),
+      tx: new WeakRef(fsm),
+    };
+    this.acceptedClients.delete(key);
+    this.acceptedClients.set(key, record);
+    this.armAcceptedClientTimer();
+    return true;
+  }
+
+  /**
+   * A 2xx for an Accepted ICT whose state machine is gone: what the state machine would do
+   * (Accepted: 2xx to the TU), with a view of the transaction as it was.
+   */
+  private acceptedLate(acc: AcceptedIct, res: SipResponse): void {
+    if (res.status < 200 || res.status >= 300) {
+      this.counters.retransmissionsAbsorbed++;
+      return;
+    }
+    passUp(this.log, acc.callbacks, res, acceptedView(acc, res, false));
+  }
+
+  private armAcceptedClientTimer(): void {
+    const first = this.acceptedClients.values().next();
+    if (first.done) return;
+    const at = first.value.expiresAt;
+    if (this.acceptedClientTimer && this.acceptedClientTimerAt <= at) return;
+    this.acceptedClientTimer?.cancel();
+    this.acceptedClientTimerAt = at;
+    this.acceptedClientTimer = this.opts.clock.setTimeout(() => this.expireAcceptedClients(), Math.max(0, at - this.opts.clock.now()));
+  }
+
+  private expireAcceptedClients(): void {
+    this.acceptedClientTimer = undefined;
+    this.acceptedClientTimerAt = Infinity;
+    const now = this.opts.clock.now();
+    const due: AcceptedIct[] = [];
+    for (const [key, rec] of this.acceptedClients) {
+      if (rec.expiresAt > now) break;
+      this.acceptedClients.delete(key);
+      due.push(rec);
+    }
+    for (const rec of due) {
+      const fsm = rec.tx.deref();
+      if (fsm) fsm.expireAccepted();
+      else if (rec.callbacks.onTerminated) {
+        const cb = rec.callbacks.onTerminated;
+        safeCall(this.log, 'onTerminated', () => cb(acceptedView(rec, undefined, true)));
+      }
+    }
+    this.armAcceptedClientTimer();
   }
 
   /** Statelessly answer a request (no transaction): validation failures, overload. */
@@ -580,6 +675,10 @@ export class TransactionLayer {
     for (const tx of [...this.servers.values()]) tx.fsm.dispose();
     for (const rec of [...this.accepted.values()]) rec.tx.deref()?.fsm.dispose();
     for (const tx of [...this.clients.values()]) tx.dispose();
+    for (const rec of [...this.acceptedClients.values()]) rec.tx.deref()?.dispose();
+    this.acceptedClients.clear();
+    this.acceptedClientTimer?.cancel();
+    this.acceptedClientTimer = undefined;
     this.servers.clear();
     this.clients.clear();
     this.completed.clear();
@@ -589,4 +688,16 @@ export class TransactionLayer {
     this.acceptedTimer?.cancel();
     this.acceptedTimer = undefined;
   }
+}
+
+/** What a TU sees of an Accepted ICT whose state machine is gone (ClientTransactionView). */
+function acceptedView(acc: AcceptedIct, last: SipResponse | undefined, terminated: boolean): ClientTransactionView {
+  return {
+    id: acc.id,
+    method: 'INVITE',
+    request: acc.request,
+    state: terminated ? 'Terminated' : 'Accepted',
+    terminated,
+    lastResponse: last,
+  };
 }
