@@ -65,13 +65,19 @@ export const CSV_COLUMNS: readonly (keyof CdrRecord)[] = [
   'other_write_codec',
 ];
 
+function localVar(ch: Channel, n: string): string {
+  return ch.getLocalVariable(n) ?? '';
+}
+
+function epoch(ms: number): number {
+  return ms ? Math.floor(ms / 1000) : 0;
+}
+
 export function buildCdrRecord(ch: Channel): CdrRecord {
-  const v = (n: string): string => ch.getLocalVariable(n) ?? '';
   const d = computeDurations(ch);
-  const epoch = (ms: number): number => (ms ? Math.floor(ms / 1000) : 0);
   return {
     uuid: ch.uuid,
-    other_leg_uuid: v('last_bridge_to') || v('bridge_to') || v('originating_leg_uuid'),
+    other_leg_uuid: localVar(ch, 'last_bridge_to') || localVar(ch, 'bridge_to') || localVar(ch, 'originating_leg_uuid'),
     direction: ch.direction,
     channel_name: ch.name,
     caller_id_name: ch.profile.caller_id_name,
@@ -79,21 +85,21 @@ export function buildCdrRecord(ch: Channel): CdrRecord {
     destination_number: ch.profile.destination_number,
     context: ch.profile.context,
     network_addr: ch.profile.network_addr,
-    start_stamp: v('start_stamp'),
-    answer_stamp: v('answer_stamp'),
-    end_stamp: v('end_stamp'),
+    start_stamp: localVar(ch, 'start_stamp'),
+    answer_stamp: localVar(ch, 'answer_stamp'),
+    end_stamp: localVar(ch, 'end_stamp'),
     start_epoch: epoch(ch.times.created),
     answer_epoch: epoch(ch.times.answered),
     end_epoch: epoch(ch.times.hungup),
     duration: d.duration,
     billsec: d.billsec,
     hangup_cause: ch.hangupCause ?? '',
-    read_codec: v('read_codec'),
-    write_codec: v('write_codec'),
-    other_read_codec: v('other_leg_read_codec'),
-    other_write_codec: v('other_leg_write_codec'),
-    sip_call_id: v('sip_call_id'),
-    accountcode: v('accountcode'),
+    read_codec: localVar(ch, 'read_codec'),
+    write_codec: localVar(ch, 'write_codec'),
+    other_read_codec: localVar(ch, 'other_leg_read_codec'),
+    other_write_codec: localVar(ch, 'other_leg_write_codec'),
+    sip_call_id: localVar(ch, 'sip_call_id'),
+    accountcode: localVar(ch, 'accountcode'),
   };
 }
 

@@ -374,6 +374,8 @@ export class Core {
 
   /** Expand `${...}` in `template` against a channel (or globals only). */
   expand(template: string, ch?: Channel): Promise<string> {
+    // Nothing to expand (most app data): no lookup context to build (expandVariables returns it as is).
+    if (template.indexOf('$') < 0) return Promise.resolve(template);
     return expandVariables(template, {
       getVariable: (n) => (ch ? ch.getVariable(n) : this.globals.get(n)),
       getGlobal: (n) => this.globals.get(n),

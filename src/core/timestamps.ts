@@ -39,21 +39,29 @@ export function computeDurations(ch: Channel): CallDurations {
   };
 }
 
+/** `<prefix>_stamp`, `_epoch`, `_uepoch` (variable names built once, not per call). */
+const STAMP_NAMES: Record<string, [string, string, string]> = {};
+for (const p of ['start', 'profile_start', 'answer', 'bridge', 'progress', 'progress_media', 'end']) {
+  STAMP_NAMES[p] = [`${p}_stamp`, `${p}_epoch`, `${p}_uepoch`];
+}
+
+function stamp(ch: Channel, prefix: string, ms: number): void {
+  if (!ms) return;
+  const names = STAMP_NAMES[prefix]!;
+  ch.setVariable(names[0], formatLocalStamp(ms));
+  ch.setVariable(names[1], String(sec(ms)));
+  ch.setVariable(names[2], String(Math.round(ms * 1000)));
+}
+
 export function setTimestampVariables(ch: Channel): void {
   const t = ch.times;
-  const stamp = (prefix: string, ms: number): void => {
-    if (!ms) return;
-    ch.setVariable(`${prefix}_stamp`, formatLocalStamp(ms));
-    ch.setVariable(`${prefix}_epoch`, String(sec(ms)));
-    ch.setVariable(`${prefix}_uepoch`, String(Math.round(ms * 1000)));
-  };
-  stamp('start', t.created);
-  stamp('profile_start', t.profileCreated);
-  stamp('answer', t.answered);
-  stamp('bridge', t.bridged);
-  stamp('progress', t.progress);
-  stamp('progress_media', t.progressMedia);
-  stamp('end', t.hungup);
+  stamp(ch, 'start', t.created);
+  stamp(ch, 'profile_start', t.profileCreated);
+  stamp(ch, 'answer', t.answered);
+  stamp(ch, 'bridge', t.bridged);
+  stamp(ch, 'progress', t.progress);
+  stamp(ch, 'progress_media', t.progressMedia);
+  stamp(ch, 'end', t.hungup);
   const d = computeDurations(ch);
   ch.setVariable('duration', String(d.duration));
   ch.setVariable('billsec', String(d.billsec));
