@@ -272,7 +272,11 @@ export class SofiaProfile implements LegHost {
 
     const offer = sdpBody(req);
     if (offer === 'invalid') return this.reply(tx, 400, 'Bad Session Description');
-    const vars: Record<string, string> = { ...inboundSipVariables(req, env, this.name), ...auth.vars };
+    // A fresh object from inboundSipVariables: add the auth variables to it instead of spreading
+    // both into a third (a spread of ~40 properties is V8's slow path).
+    const vars: Record<string, string> = inboundSipVariables(req, env, this.name);
+    const authVars = auth.vars;
+    if (authVars) for (const k in authVars) vars[k] = authVars[k]!;
     const lookup = { getVariable: (n: string) => vars[n] };
     if (offer) {
       // ep_codec_string (§3.7): what the caller offered that our list also has, in offer order.
@@ -303,7 +307,7 @@ export class SofiaProfile implements LegHost {
       ch = this.core.createChannel({
         name: `sofia/${this.name}/${from?.uri.user ?? 'unknown'}@${from?.uri.host ?? env.remote.address}`,
         direction: 'inbound',
-        profile: { ...profile, context, dialplan },
+        profile: Object.assign(profile, { context, dialplan }),
         driver: leg,
         variables: vars,
       });
