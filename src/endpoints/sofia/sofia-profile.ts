@@ -419,7 +419,12 @@ export class SofiaProfile implements LegHost {
     try {
       leg.start(invite);
     } catch (err) {
-      this.log.error({ err }, 'INVITE not sent');
+      // SIP_TRANSPORT: nothing to send from toward that destination (an IPv6 contact registered
+      // on an IPv4-only profile, say): the destination's problem, not ours, so a warning.
+      const unreachable = err instanceof Error && (err as { code?: unknown }).code === 'SIP_TRANSPORT';
+      const dest = `${target.protocol} ${target.address}:${target.port}`;
+      if (unreachable) this.log.warn({ to: parsed.toUri, target: dest, reason: err.message }, 'INVITE not sent: destination unreachable from this profile');
+      else this.log.error({ err, to: parsed.toUri }, 'INVITE not sent');
       ch.hangup('DESTINATION_OUT_OF_ORDER');
       return { channel: ch };
     }
