@@ -40,6 +40,11 @@ export interface CdrRecord {
   other_write_codec: string;
   sip_call_id: string;
   accountcode: string;
+  /** relay | transcode, as the endpoint set media_bridge_mode; empty when the leg had no bridge. */
+  media_bridge_mode: string;
+  /** FreeSWITCH's rtp_audio_* counters, set by the endpoint at hangup (empty without media). */
+  rtp_audio_in_media_packet_count: string;
+  rtp_audio_out_media_packet_count: string;
 }
 
 /** Master.csv column order: FreeSWITCH's default template (15 columns), then our additions. */
@@ -63,6 +68,9 @@ export const CSV_COLUMNS: readonly (keyof CdrRecord)[] = [
   'sip_call_id',
   'other_read_codec',
   'other_write_codec',
+  'media_bridge_mode',
+  'rtp_audio_in_media_packet_count',
+  'rtp_audio_out_media_packet_count',
 ];
 
 function localVar(ch: Channel, n: string): string {
@@ -100,6 +108,9 @@ export function buildCdrRecord(ch: Channel): CdrRecord {
     other_write_codec: localVar(ch, 'other_leg_write_codec'),
     sip_call_id: localVar(ch, 'sip_call_id'),
     accountcode: localVar(ch, 'accountcode'),
+    media_bridge_mode: localVar(ch, 'media_bridge_mode'),
+    rtp_audio_in_media_packet_count: localVar(ch, 'rtp_audio_in_media_packet_count'),
+    rtp_audio_out_media_packet_count: localVar(ch, 'rtp_audio_out_media_packet_count'),
   };
 }
 

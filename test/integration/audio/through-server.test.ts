@@ -106,25 +106,43 @@ async function twoPartyCall(aCodec: CodecName, bCodec: CodecName) {
   expect(heardTone(result.callerHeard, TONE_1000).pass, '1000 hears itself').toBe(false);
   expect(heardTone(result.calleeHeard!, TONE_1001).pass, '1001 hears itself').toBe(false);
   // The CDRs (one per leg) record each leg's codec as the server negotiated it.
-  expect(legCodecs(await server.waitCdrs(2))).toEqual({ inbound: aCodec.toUpperCase(), outbound: bCodec.toUpperCase() });
-  return { server, a, b };
+  const cdrs = await server.waitCdrs(2);
+  expect(legCodecs(cdrs)).toEqual({ inbound: aCodec.toUpperCase(), outbound: bCodec.toUpperCase() });
+  return { server, a, b, cdrs };
+}
+
+/**
+ * Each leg's CDR carries the media bridge mode and the leg's RTP counters (rtp_audio_*, set at
+ * hangup): the stats that tell a relayed call from a transcoded one, and that media flowed both
+ * ways on both legs (at least 1 s of 20 ms packets each way).
+ */
+function expectMediaStats(cdrs: Record<string, unknown>[], mode: 'relay' | 'transcode'): void {
+  expect(cdrs.map((c) => c.direction).sort()).toEqual(['inbound', 'outbound']);
+  for (const c of cdrs) {
+    expect(c.media_bridge_mode, `${String(c.direction)} leg media_bridge_mode`).toBe(mode);
+    expect(Number(c.rtp_audio_in_media_packet_count), `${String(c.direction)} leg RTP packets in`).toBeGreaterThanOrEqual(50);
+    expect(Number(c.rtp_audio_out_media_packet_count), `${String(c.direction)} leg RTP packets out`).toBeGreaterThanOrEqual(50);
+  }
 }
 
 describe('audio through Strowger (baresip 1000 -> 1001)', () => {
   it('G722 against PCMU: both tones arrive, transcoded', async () => {
-    const { server } = await twoPartyCall('G722', 'PCMU');
+    const { server, cdrs } = await twoPartyCall('G722', 'PCMU');
+    expectMediaStats(cdrs, 'transcode');
     expect(bridgeModes(server)).toContain('transcode');
     expect(bridgeModes(server)).not.toContain('relay');
   }, 60_000);
 
   it('opus against PCMU: both tones arrive, transcoded', async () => {
-    const { server } = await twoPartyCall('opus', 'PCMU');
+    const { server, cdrs } = await twoPartyCall('opus', 'PCMU');
+    expectMediaStats(cdrs, 'transcode');
     expect(bridgeModes(server)).toContain('transcode');
     expect(bridgeModes(server)).not.toContain('relay');
   }, 60_000);
 
   it('PCMU on both sides: both tones arrive, relayed without transcoding', async () => {
-    const { server } = await twoPartyCall('PCMU', 'PCMU');
+    const { server, cdrs } = await twoPartyCall('PCMU', 'PCMU');
+    expectMediaStats(cdrs, 'relay');
     const modes = bridgeModes(server);
     expect(modes.length, 'the server logged no media bridge set-up (nothing tells relay from transcode)').toBeGreaterThan(0);
     expect(modes).toContain('relay');
