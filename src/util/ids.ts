@@ -34,6 +34,16 @@ export function token(bytes = 8): string {
   return pool.toString('hex', at, at + bytes);
 }
 
+/** Copy `n` fresh random bytes into target at targetOffset (nonces). */
+export function fillRandom(target: Buffer, targetOffset: number, n: number): void {
+  if (n > POOL_SIZE) {
+    randomFillSync(target, targetOffset, n);
+    return;
+  }
+  const at = take(n);
+  pool.copy(target, targetOffset, at, at + n);
+}
+
 /** A random unsigned 32-bit integer (RTP SSRC, initial sequence number and timestamp). */
 export function random32(): number {
   const at = take(4);

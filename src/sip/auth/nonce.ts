@@ -23,7 +23,7 @@
  *   simply `invalid`.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { fillRandom } from '../transaction/random-pool';
+import { fillRandom } from '../../util/ids';
 import { HmacSha256 } from './hmac';
 
 const EPOCH_LEN = 4;

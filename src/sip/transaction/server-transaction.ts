@@ -9,7 +9,7 @@ import type { SipRequest, SipResponse } from '../message/types';
 import type { InboundEnvelope } from '../transport/transport-layer';
 import type { ServerInviteTransaction } from './server-invite';
 import type { ServerNonInviteTransaction } from './server-non-invite';
-import { randomHex } from './random-pool';
+import { token } from '../../util/ids';
 import type { ServerTransactionEvents } from './types';
 
 export interface ReplyOptions {
@@ -28,7 +28,7 @@ export class ServerTransaction {
     readonly fsm: ServerInviteTransaction | ServerNonInviteTransaction,
     readonly envelope: InboundEnvelope,
   ) {
-    this.toTag = randomHex(6);
+    this.toTag = token(6);
   }
 
   get id(): string {

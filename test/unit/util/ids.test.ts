@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { random32, token, uuid } from '../../../src/util/ids';
+import { fillRandom, random32, token, uuid } from '../../../src/util/ids';
 
 describe('ids', () => {
   it('token(n) is 2n lowercase hex characters (default 8 bytes)', () => {
@@ -34,6 +34,16 @@ describe('ids', () => {
     // Both halves of the range are hit (a stuck high bit would show here).
     expect(xs.some((x) => x >= 0x80000000)).toBe(true);
     expect(xs.some((x) => x < 0x80000000)).toBe(true);
+  });
+
+  it('fillRandom fills the asked range only, from the pool or (past its size) directly', () => {
+    for (const n of [4, 5000]) {
+      const b = Buffer.alloc(n + 4, 0xee);
+      fillRandom(b, 2, n);
+      expect([b[0], b[1], b[n + 2], b[n + 3]]).toEqual([0xee, 0xee, 0xee, 0xee]);
+      // n random bytes all equal to 0xee: probability 2^-32 for n = 4.
+      expect(b.subarray(2, n + 2).every((x) => x === 0xee)).toBe(false);
+    }
   });
 
   it('uuid is an RFC 4122 v4 string', () => {
