@@ -20,7 +20,7 @@
  *
  * Validation of requests (validateRequest) and the UAS checks happen above, in SipStack.
  */
-import type { Clock, TimerHandle } from '../../util/clock';
+import type { Clock } from '../../util/clock';
 import { StrowgerError } from '../../util/errors';
 import type { Logger } from '../../util/logger';
 import { token } from '../../util/ids';
@@ -32,6 +32,7 @@ import type { ResponseHint } from '../transport/via-routing';
 import { passUp, safeCall, type TransactionContext } from './base';
 import { ClientInviteTransaction } from './client-invite';
 import { ClientNonInviteTransaction } from './client-non-invite';
+import { ExpiryQueue } from './expiry-queue';
 import { clientKey, clientKeyOfResponse, isRfc3261Branch, rfc2543AckKeys, serverKey, usesRfc2543Matching } from './keys';
 import { make100Trying, makeNon2xxAck } from './messages';
 import { ServerInviteTransaction } from './server-invite';
@@ -154,21 +155,14 @@ export class TransactionLayer {
   };
   private readonly servers = new Map<string, ServerTransaction>();
   /** Compact Completed NISTs by server key, in Timer J order (all share one J: insertion order). */
-  private readonly completed = new Map<string, CompletedNist>();
-  private completedTimer: TimerHandle | undefined;
-  /** When completedTimer fires (clock ms), if armed. */
-  private completedTimerAt = Infinity;
+  private readonly completed: ExpiryQueue<CompletedNist>;
   /** Compact Accepted ISTs by server key, in Timer L order (all share one L: insertion order). */
-  private readonly accepted = new Map<string, AcceptedIst>();
-  private acceptedTimer: TimerHandle | undefined;
-  private acceptedTimerAt = Infinity;
+  private readonly accepted: ExpiryQueue<AcceptedIst>;
   private readonly timersReliable: TimerValues;
   private readonly timersUnreliable: TimerValues;
   private readonly clients = new Map<string, ClientTransaction>();
   /** Compact Accepted ICTs by client key, in Timer M order. */
-  private readonly acceptedClients = new Map<string, AcceptedIct>();
-  private acceptedClientTimer: TimerHandle | undefined;
-  private acceptedClientTimerAt = Infinity;
+  private readonly acceptedClients: ExpiryQueue<AcceptedIct>;
   private tu: TransactionUser | undefined;
   private nextId = 1;
   private readonly log: Logger;
@@ -178,6 +172,19 @@ export class TransactionLayer {
     this.log = opts.logger.child({ mod: 'sip.transaction' });
     this.timersReliable = timerValues(opts.timers, true);
     this.timersUnreliable = timerValues(opts.timers, false);
+    this.completed = new ExpiryQueue<CompletedNist>(opts.clock);
+    this.accepted = new ExpiryQueue<AcceptedIst>(opts.clock, (rec) => {
+      const fsm = rec.tx.deref()?.fsm;
+      if (fsm instanceof ServerInviteTransaction) fsm.expireAccepted();
+    });
+    this.acceptedClients = new ExpiryQueue<AcceptedIct>(opts.clock, (rec) => {
+      const fsm = rec.tx.deref();
+      if (fsm) fsm.expireAccepted();
+      else if (rec.callbacks.onTerminated) {
+        const cb = rec.callbacks.onTerminated;
+        safeCall(this.log, 'onTerminated', () => cb(acceptedView(rec, undefined, true)));
+      }
+    });
   }
 
   setUser(tu: TransactionUser): void {
@@ -335,21 +342,14 @@ export class TransactionLayer {
     const j = this.timersUnreliable.J;
     if (j <= 0 || this.closed) return false;
     const max = this.opts.maxCompletedServerTransactions ?? 400_000;
-    while (this.completed.size >= max) {
-      const oldest = this.completed.keys().next();
-      if (oldest.done) break;
-      this.completed.delete(oldest.value);
-      this.counters.compactEvicted++;
-    }
-    this.completed.delete(key);
+    while (this.completed.size >= max && this.completed.dropOldest()) this.counters.compactEvicted++;
     // A fresh flat copy of the key: the one built from the request is a tree of concatenated
     // strings whose branch part is a slice of the whole request text, which a 32 s record
     // would otherwise keep alive (measured: ~0.4 KB per record).
     // One object per record (bytes and target inline; a whole-ms expiry stays a small integer).
     const record: CompletedNist = { bytes: sent.bytes, target: sent.target, id: fsm.id, expiresAt: Math.ceil(this.opts.clock.now() + j) };
-    this.completed.set(Buffer.from(key, 'utf8').toString('utf8'), record);
+    this.completed.add(Buffer.from(key, 'utf8').toString('utf8'), record);
     this.counters.compacted++;
-    this.armCompletedTimer();
     return true;
   }
 
@@ -362,7 +362,6 @@ export class TransactionLayer {
     const l = fsm.timers.L;
     if (l <= 0) return false;
     this.servers.delete(key);
-    this.accepted.delete(key);
     const sent = fsm.lastResponse;
     const record: AcceptedIst = {
       id: fsm.id,
@@ -372,37 +371,8 @@ export class TransactionLayer {
       tx: new WeakRef(w),
     };
     // A flat copy of the key (see keepCompleted): the record must not keep the request text.
-    this.accepted.set(Buffer.from(key, 'utf8').toString('utf8'), record);
-    this.armAcceptedTimer();
+    this.accepted.add(Buffer.from(key, 'utf8').toString('utf8'), record);
     return true;
-  }
-
-  private armAcceptedTimer(): void {
-    const first = this.accepted.values().next();
-    if (first.done) return;
-    const at = first.value.expiresAt;
-    if (this.acceptedTimer && this.acceptedTimerAt <= at) return;
-    this.acceptedTimer?.cancel();
-    this.acceptedTimerAt = at;
-    this.acceptedTimer = this.opts.clock.setTimeout(() => this.expireAccepted(), Math.max(0, at - this.opts.clock.now()));
-  }
-
-  private expireAccepted(): void {
-    this.acceptedTimer = undefined;
-    this.acceptedTimerAt = Infinity;
-    const now = this.opts.clock.now();
-    const due: AcceptedIst[] = [];
-    // Every record has the same L, so insertion order is expiry order.
-    for (const [key, rec] of this.accepted) {
-      if (rec.expiresAt > now) break;
-      this.accepted.delete(key);
-      due.push(rec);
-    }
-    for (const rec of due) {
-      const fsm = rec.tx.deref()?.fsm;
-      if (fsm instanceof ServerInviteTransaction) fsm.expireAccepted();
-    }
-    this.armAcceptedTimer();
   }
 
   /** The Accepted record an ACK or CANCEL with this INVITE key matches. */
@@ -413,29 +383,6 @@ export class TransactionLayer {
   private dropCompleted(key: string, id: string): void {
     const rec = this.completed.get(key);
     if (rec && rec.id === id) this.completed.delete(key);
-  }
-
-  /** One clock timer for all compact records: it fires when the oldest one's Timer J is due. */
-  private armCompletedTimer(): void {
-    const first = this.completed.values().next();
-    if (first.done) return;
-    const at = first.value.expiresAt;
-    if (this.completedTimer && this.completedTimerAt <= at) return;
-    this.completedTimer?.cancel();
-    this.completedTimerAt = at;
-    this.completedTimer = this.opts.clock.setTimeout(() => this.expireCompleted(), Math.max(0, at - this.opts.clock.now()));
-  }
-
-  private expireCompleted(): void {
-    this.completedTimer = undefined;
-    this.completedTimerAt = Infinity;
-    const now = this.opts.clock.now();
-    // Every record has the same J, so insertion order is expiry order.
-    for (const [key, rec] of this.completed) {
-      if (rec.expiresAt > now) break;
-      this.completed.delete(key);
-    }
-    this.armCompletedTimer();
   }
 
   private handleAck(ack: SipRequest, env: InboundEnvelope): void {
@@ -602,9 +549,7 @@ export class TransactionLayer {
       expiresAt: Math.ceil(this.opts.clock.now() + m),
       tx: new WeakRef(fsm),
     };
-    this.acceptedClients.delete(key);
-    this.acceptedClients.set(key, record);
-    this.armAcceptedClientTimer();
+    this.acceptedClients.add(key, record);
     return true;
   }
 
@@ -618,37 +563,6 @@ export class TransactionLayer {
       return;
     }
     passUp(this.log, acc.callbacks, res, acceptedView(acc, res, false));
-  }
-
-  private armAcceptedClientTimer(): void {
-    const first = this.acceptedClients.values().next();
-    if (first.done) return;
-    const at = first.value.expiresAt;
-    if (this.acceptedClientTimer && this.acceptedClientTimerAt <= at) return;
-    this.acceptedClientTimer?.cancel();
-    this.acceptedClientTimerAt = at;
-    this.acceptedClientTimer = this.opts.clock.setTimeout(() => this.expireAcceptedClients(), Math.max(0, at - this.opts.clock.now()));
-  }
-
-  private expireAcceptedClients(): void {
-    this.acceptedClientTimer = undefined;
-    this.acceptedClientTimerAt = Infinity;
-    const now = this.opts.clock.now();
-    const due: AcceptedIct[] = [];
-    for (const [key, rec] of this.acceptedClients) {
-      if (rec.expiresAt > now) break;
-      this.acceptedClients.delete(key);
-      due.push(rec);
-    }
-    for (const rec of due) {
-      const fsm = rec.tx.deref();
-      if (fsm) fsm.expireAccepted();
-      else if (rec.callbacks.onTerminated) {
-        const cb = rec.callbacks.onTerminated;
-        safeCall(this.log, 'onTerminated', () => cb(acceptedView(rec, undefined, true)));
-      }
-    }
-    this.armAcceptedClientTimer();
   }
 
   /** Statelessly answer a request (no transaction): validation failures, overload. */
@@ -677,16 +591,10 @@ export class TransactionLayer {
     for (const tx of [...this.clients.values()]) tx.dispose();
     for (const rec of [...this.acceptedClients.values()]) rec.tx.deref()?.dispose();
     this.acceptedClients.clear();
-    this.acceptedClientTimer?.cancel();
-    this.acceptedClientTimer = undefined;
     this.servers.clear();
     this.clients.clear();
     this.completed.clear();
     this.accepted.clear();
-    this.completedTimer?.cancel();
-    this.completedTimer = undefined;
-    this.acceptedTimer?.cancel();
-    this.acceptedTimer = undefined;
   }
 }
 
