@@ -11,7 +11,7 @@
  */
 import { StrowgerError } from '../util/errors';
 import { TypedEmitter } from '../util/events';
-import type { Logger } from '../util/logger';
+import { lazyChild, type Logger } from '../util/logger';
 import type { Clock, TimerHandle } from '../util/clock';
 import { newCallerProfile, isCallerProfileField, type CallerProfile } from './caller-profile';
 import { causeToNumber, type HangupCause } from './causes';
@@ -77,63 +77,6 @@ export const NULL_DRIVER: ChannelDriver = {
   media: () => undefined,
 };
 
-type LevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-
-/**
- * The channel's logger: a pino child bound to the uuid, created on the first line written at an
- * enabled level. pino's child() costs a few µs and an object per channel, and at the usual levels
- * (warn) most channels never log a line.
- */
-class LazyChannelLog {
-  private made: Logger | undefined;
-
-  constructor(
-    private readonly base: Logger,
-    private readonly uuid: string,
-  ) {}
-
-  private get target(): Logger {
-    return (this.made ??= this.base.child({ uuid: this.uuid }));
-  }
-
-  private write(level: LevelName, args: unknown[]): void {
-    if (!this.base.isLevelEnabled(level)) return;
-    (this.target[level] as (...a: unknown[]) => void)(...args);
-  }
-
-  get level(): string {
-    return this.made?.level ?? this.base.level;
-  }
-  isLevelEnabled(level: string): boolean {
-    return this.base.isLevelEnabled(level);
-  }
-  trace(...args: unknown[]): void {
-    this.write('trace', args);
-  }
-  debug(...args: unknown[]): void {
-    this.write('debug', args);
-  }
-  info(...args: unknown[]): void {
-    this.write('info', args);
-  }
-  warn(...args: unknown[]): void {
-    this.write('warn', args);
-  }
-  error(...args: unknown[]): void {
-    this.write('error', args);
-  }
-  fatal(...args: unknown[]): void {
-    this.write('fatal', args);
-  }
-  silent(): void {}
-  child(bindings: Record<string, unknown>, options?: object): Logger {
-    return this.target.child(bindings, options);
-  }
-  bindings(): Record<string, unknown> {
-    return this.target.bindings();
-  }
-}
-
 function callStateAnswer(cs: CallState, answered: boolean, early: boolean, hung: boolean): AnswerState {
   if (hung || cs === 'HANGUP') return 'hangup';
   if (answered) return 'answered';
@@ -183,7 +126,7 @@ export class Channel {
     this.profile = newCallerProfile({ ...init.profile, uuid: this.uuid, chan_name: init.name });
     this.initialProfile = { ...this.profile };
     // Typed as pino's Logger: it implements the part of it the code base uses (levels, child).
-    this.log = new LazyChannelLog(host.logger, this.uuid) as unknown as Logger;
+    this.log = lazyChild(host.logger, { uuid: this.uuid });
     this.destroyed = new Promise((r) => (this.resolveDestroyed = r));
     const vars = init.variables;
     if (vars) for (const k in vars) this.vars.set(k, vars[k]!);

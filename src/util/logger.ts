@@ -44,3 +44,65 @@ export function configureLogger(opts: { level?: LevelWithSilent; pretty?: boolea
 export function setLogLevel(level: LevelWithSilent): void {
   logger.level = level;
 }
+
+type LevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/**
+ * A child logger made on the first line written at an enabled level (or the first child() /
+ * bindings() call). pino's child() costs a few µs and an object, more than a SIP message parse;
+ * a channel or call leg makes one, and at the usual level (warn) most never write a line.
+ */
+class LazyChildLogger {
+  private made: Logger | undefined;
+
+  constructor(
+    private readonly base: Logger,
+    private readonly childBindings: Record<string, unknown>,
+  ) {}
+
+  private get target(): Logger {
+    return (this.made ??= this.base.child(this.childBindings));
+  }
+
+  private write(level: LevelName, args: unknown[]): void {
+    if (!this.base.isLevelEnabled(level)) return;
+    (this.target[level] as (...a: unknown[]) => void)(...args);
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.base.level;
+  }
+  isLevelEnabled(level: string): boolean {
+    return this.base.isLevelEnabled(level);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  silent(): void {}
+  child(bindings: Record<string, unknown>, options?: object): Logger {
+    return this.target.child(bindings, options);
+  }
+  bindings(): Record<string, unknown> {
+    return this.target.bindings();
+  }
+}
+
+/** base.child(bindings), made only when first needed (see LazyChildLogger). */
+export function lazyChild(base: Logger, bindings: Record<string, unknown>): Logger {
+  return new LazyChildLogger(base, bindings) as unknown as Logger;
+}

@@ -64,23 +64,6 @@ export interface LegLogger {
   error(obj: unknown, msg?: string): void;
 }
 
-/**
- * A child logger made on the first line written at an enabled level: pino's child() costs more
- * than a whole SIP message parse, and at level warn most calls write nothing.
- */
-export function lazyChild(base: Logger, bindings: Record<string, unknown>): LegLogger {
-  let child: Logger | undefined;
-  const at =
-    (level: 'debug' | 'info' | 'warn' | 'error') =>
-    (obj: unknown, msg?: string): void => {
-      if (!base.isLevelEnabled(level)) return;
-      child ??= base.child(bindings);
-      if (msg === undefined) child[level](obj as string);
-      else child[level](obj as object, msg);
-    };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
 export function sdpBody(req: SipRequest | SipResponse): SessionDescription | undefined | 'invalid' {
   if (req.body.length === 0) return undefined;
   if (getMediaType(req)?.type !== 'application/sdp') return undefined;

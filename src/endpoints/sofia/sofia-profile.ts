@@ -31,7 +31,7 @@ import { DigestServer, normalizeAlgorithm, type AuthThrottle, type DigestAlgorit
 import { DialogTable, responseDialogKey } from '../../sip/dialog';
 import { realClock, type Clock } from '../../util/clock';
 import { token } from '../../util/ids';
-import { logger as rootLogger, type Logger } from '../../util/logger';
+import { lazyChild, logger as rootLogger, type Logger } from '../../util/logger';
 import { inboundCallerProfile, inboundSipVariables } from './call-vars';
 import { formatPrefs, legCodecPrefs, type ProfileCodecPrefs } from './codec-prefs';
 import { authorizeInvite, challengeRealm } from './inbound-auth';
@@ -41,7 +41,7 @@ import { OutboundLeg } from './outbound-leg';
 import type { ProfileServer, RequestContext } from './profile-server';
 import { parseSofiaDest, type ParsedDest } from './sofia-dest';
 import { reasonHeaderFor } from './sip-causes';
-import { lazyChild, sdpBody, SipLeg, type LegHost } from './sip-leg';
+import { sdpBody, SipLeg, type LegHost } from './sip-leg';
 
 export interface SofiaProfileOptions {
   server: ProfileServer;
