@@ -103,13 +103,42 @@ export class UdpTransport implements Transport {
     }
   }
 
+  /**
+   * Queue a datagram; the queue goes out at the end of this event-loop turn (setImmediate, after
+   * the I/O callbacks of the turn), in order. Under load one turn answers dozens of datagrams:
+   * sending them back to back costs a fraction of sending each between other work (the kernel's
+   * loopback/wake-up path stays warm), and a turn's work no longer waits on the syscalls.
+   */
   send(data: Buffer, target: SendTarget, onError?: (err: Error) => void): void {
-    const socket = this.socket;
-    if (!socket || this.closed) {
+    if (!this.socket || this.closed) {
       this.counters.sendErrors++;
       if (onError) queueMicrotask(() => onError(new Error('UDP transport closed')));
       return;
     }
+    this.outQ.push(data, target, onError);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /** Pending datagrams, three slots each: data, target, onError. */
+  private outQ: Array<Buffer | SendTarget | ((err: Error) => void) | undefined> = [];
+  private flushScheduled = false;
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const socket = this.socket;
+    if (socket && !this.closed) this.drain(socket);
+  };
+
+  private drain(socket: Socket): void {
+    const q = this.outQ;
+    this.outQ = [];
+    for (let i = 0; i < q.length; i += 3) this.sendNow(socket, q[i] as Buffer, q[i + 1] as SendTarget, q[i + 2] as ((err: Error) => void) | undefined);
+  }
+
+  private sendNow(socket: Socket, data: Buffer, target: SendTarget, onError: ((err: Error) => void) | undefined): void {
     try {
       socket.send(data, target.port, target.address, (err) => {
         if (err) {
@@ -125,8 +154,7 @@ export class UdpTransport implements Transport {
       // Synchronous argument errors (bad port...) are data-plane failures too.
       this.counters.sendErrors++;
       this.log.debug({ err }, 'udp send threw');
-      const e = err instanceof Error ? err : new Error(String(err));
-      if (onError) queueMicrotask(() => onError(e));
+      onError?.(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
@@ -135,6 +163,8 @@ export class UdpTransport implements Transport {
     this.closed = true;
     const socket = this.socket;
     if (!socket) return;
+    // What this turn queued still goes out (a final response, a BYE) before the socket closes.
+    this.drain(socket);
     await new Promise<void>((resolve) => {
       try {
         socket.close(() => resolve());

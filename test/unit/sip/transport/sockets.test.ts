@@ -73,6 +73,26 @@ describe('UdpTransport', () => {
     await waitFor(() => errors.length === 2);
   });
 
+  it('sends of one turn go out together at the end of the turn, in order; close() still sends what was queued', async () => {
+    const t = await UdpTransport.listen({ host: '127.0.0.1', port: 0, logger });
+    cleanups.push(() => t.close());
+    const peer = createSocket('udp4');
+    cleanups.push(() => peer.close());
+    const got: string[] = [];
+    peer.on('message', (m) => got.push(m.toString()));
+    await new Promise<void>((r) => peer.bind(0, '127.0.0.1', () => r()));
+    const to = { protocol: 'UDP' as const, address: '127.0.0.1', port: peer.address().port };
+    for (let i = 0; i < 50; i++) t.send(Buffer.from(`m${i}`), to);
+    expect(t.counters.framesOut).toBe(0); // queued, not yet sent within this turn
+    await waitFor(() => got.length === 50);
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+    expect(t.counters.framesOut).toBe(50);
+    t.send(Buffer.from('last'), to);
+    await t.close();
+    await waitFor(() => got.length === 51);
+    expect(got[50]).toBe('last');
+  });
+
   it('refuses to bind an address in use (control plane rejects)', async () => {
     const t = await UdpTransport.listen({ host: '127.0.0.1', port: 0, logger });
     cleanups.push(() => t.close());
