@@ -12,7 +12,11 @@ import { PortAllocator, type PortAllocatorOptions, type PortPair } from '../../m
 import { realClock, type Clock } from '../../util/clock';
 
 export interface PooledPortAllocatorOptions extends PortAllocatorOptions {
-  /** Released pairs kept bound at most (default 1024). */
+  /**
+   * Released pairs kept bound at most. Default: the range's pairs, at most 4096 (8192 sockets).
+   * The pool must hold what one quarantine releases (2 pairs a call, so 2 x quarantine x calls/s:
+   * 4,000 at 1,000 calls/s) or the excess is closed and the next calls bind anew.
+   */
   maxPooled?: number;
   /** A released pair is not reused before this long (default 2000 ms). */
   quarantineMs?: number;
@@ -33,7 +37,8 @@ export class PooledPortAllocator extends PortAllocator {
 
   constructor(o: PooledPortAllocatorOptions) {
     super(o);
-    this.maxPooled = o.maxPooled ?? 1024;
+    const rangePairs = Math.max(0, Math.floor((o.endPort - o.startPort) / 2));
+    this.maxPooled = o.maxPooled ?? Math.min(rangePairs, 4096);
     this.quarantineMs = o.quarantineMs ?? 2000;
     this.clock = o.clock ?? realClock;
   }
