@@ -10,6 +10,7 @@
  */
 import type { SipRequest, SipResponse } from './types';
 import { getParsedHeader } from './accessors';
+import { Headers } from './headers';
 import type { CSeq, NameAddr } from './types';
 
 /** Methods of RFC 3261 and its extensions that this stack knows (for the CSeq/method check). */
@@ -62,6 +63,15 @@ const STRUCTURED: ReadonlyArray<[key: string, reason: string]> = [
   ['content-type', 'Bad Content-Type'],
 ];
 
+/** More than one line of this header (key form), without cutting the values out of the text. */
+function repeated(h: SipRequest['headers'], key: string): boolean {
+  if (h instanceof Headers) {
+    const first = h.indexOfKey(key, 0);
+    return first >= 0 && h.indexOfKey(key, first + 1) >= 0;
+  }
+  return h.getAll(key).length > 1;
+}
+
 function bad(reason: string): Rejection {
   return { status: 400, reason };
 }
@@ -71,7 +81,7 @@ export function validateRequest(req: SipRequest): Rejection | undefined {
   if (req.version !== 'SIP/2.0') return { status: 505, reason: 'Version Not Supported' };
   const h = req.headers;
   for (const [key, label] of REQUIRED) if (!h.has(key)) return bad(`Missing ${label} header`);
-  for (const [key, label] of SINGLE) if (h.getAll(key).length > 1) return bad(`Multiple ${label} headers`);
+  for (const [key, label] of SINGLE) if (repeated(h, key)) return bad(`Multiple ${label} headers`);
   for (const [key, reason] of STRUCTURED) {
     if (h.has(key) && getParsedHeader(req, key) === undefined) return bad(reason);
   }
@@ -107,7 +117,7 @@ export function responseProblem(res: SipResponse, opts?: ValidateResponseOptions
   if (res.status < 100 || res.status > 699) return 'status out of range';
   const h = res.headers;
   for (const [key, label] of REQUIRED) if (!h.has(key)) return `missing ${label}`;
-  for (const [key, label] of SINGLE) if (h.getAll(key).length > 1) return `multiple ${label}`;
+  for (const [key, label] of SINGLE) if (repeated(h, key)) return `multiple ${label}`;
   for (const [key, reason] of STRUCTURED) {
     if (h.has(key) && getParsedHeader(res, key) === undefined) return reason;
   }
