@@ -15,6 +15,7 @@
  * Bridge-B-Unique-ID. Variables: bridge_to / signal_bond while bridged, last_bridge_to,
  * bridge_hangup_cause / last_bridge_hangup_cause (the cause of the leg that hung up), last_bridge_role.
  */
+import type { AbortLike } from './abort';
 import type { HangupCause } from './causes';
 import type { Channel } from './channel';
 import type { Core } from './core';
@@ -121,7 +122,7 @@ export class Bridge {
   }
 
   /** Wait until the bridge ends; an abort of `signal` breaks it. */
-  wait(signal: AbortSignal): Promise<BridgeEnd> {
+  wait(signal: AbortLike): Promise<BridgeEnd> {
     if (signal.aborted) this.end();
     else {
       const onAbort = (): void => this.end();

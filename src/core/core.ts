@@ -11,6 +11,7 @@ import { realClock, type Clock, type TimerHandle } from '../util/clock';
 import { StrowgerError } from '../util/errors';
 import { uuid as newUuid } from '../util/ids';
 import { logger as rootLogger, type Logger } from '../util/logger';
+import { CallAbort, type AbortLike } from './abort';
 import { Bridge } from './bridge';
 import type { CallerProfile } from './caller-profile';
 import type { HangupCause } from './causes';
@@ -27,7 +28,7 @@ import { ApiRegistry, ApplicationRegistry, DialplanRegistry, EndpointRegistry } 
 import { applyTransferFields, Session } from './session';
 import { setTimestampVariables } from './timestamps';
 import { STROWGER_VERSION } from './version';
-import type { AppResult, CallDirection, ChannelDriver, DialplanAction } from './types';
+import type { AppContext, AppResult, CallDirection, ChannelDriver, DialplanAction } from './types';
 
 export { STROWGER_VERSION } from './version';
 
@@ -62,6 +63,14 @@ export interface CoreStats {
 
 export interface CreateChannelOptions extends Omit<ChannelInit, 'uuid'> {
   uuid?: string;
+}
+
+function appHeaders(app: string, data: string, uuid: string): [string, string][] {
+  return [
+    ['Application', app],
+    ['Application-Data', data],
+    ['Application-UUID', uuid],
+  ];
 }
 
 export class Core {
@@ -240,7 +249,7 @@ export class Core {
     ch: Channel,
     appName: string,
     data: string,
-    opts: { signal?: AbortSignal; inline?: boolean } = {},
+    opts: { signal?: AbortLike; inline?: boolean } = {},
   ): Promise<AppResult | undefined> {
     const def = this.apps.get(appName);
     if (!def) {
@@ -256,27 +265,34 @@ export class Core {
     const expanded = await this.expand(data, ch);
     // The Application-UUID exists only for the events: drawn when the first one is built.
     let appUuid: string | undefined;
-    const appHeaders = (): [string, string][] => [
-      ['Application', def.name],
-      ['Application-Data', expanded],
-      ['Application-UUID', (appUuid ??= newUuid())],
-    ];
     ch.currentApp = { app: def.name, data: expanded };
     ch.setVariable('current_application', def.name);
     ch.setVariable('current_application_data', expanded);
-    if (this.events.wants('CHANNEL_EXECUTE')) this.fireChannelEvent(ch, 'CHANNEL_EXECUTE', appHeaders());
-    const controller = new AbortController();
-    const abort = (): void => controller.abort('interrupted');
+    if (this.events.wants('CHANNEL_EXECUTE')) {
+      appUuid = newUuid();
+      this.fireChannelEvent(ch, 'CHANNEL_EXECUTE', appHeaders(def.name, expanded, appUuid));
+    }
+    // A cheap abort (abort.ts): the app's AbortSignal is made only if the app reads ctx.signal.
+    const abort = new CallAbort();
     const outer = opts.signal;
-    if (outer?.aborted || !ch.up) controller.abort('interrupted');
-    outer?.addEventListener('abort', abort, { once: true });
-    const offHangup = ch.local.on('hangup', abort);
+    const stop = (): void => abort.abort('interrupted');
+    if (outer?.aborted || !ch.up) abort.abort('interrupted');
+    else outer?.addEventListener('abort', stop, { once: true });
+    ch.local.on('hangup', stop);
     let response = '';
     try {
-      const r = await def.handler(ch, expanded, { core: this, signal: controller.signal, log: ch.log });
+      const ctx: AppContext = {
+        core: this,
+        cancel: abort,
+        log: ch.log,
+        get signal(): AbortSignal {
+          return abort.signal;
+        },
+      };
+      const r = await def.handler(ch, expanded, ctx);
       response = r?.response ?? '';
     } catch (err) {
-      if (controller.signal.aborted) {
+      if (abort.aborted) {
         ch.log.debug({ app: def.name }, 'application interrupted');
       } else {
         const msg = err instanceof Error ? err.message : String(err);
@@ -285,15 +301,17 @@ export class Core {
         if (ch.up) ch.hangup('NORMAL_TEMPORARY_FAILURE');
       }
     } finally {
-      outer?.removeEventListener('abort', abort);
-      offHangup();
+      outer?.removeEventListener('abort', stop);
+      ch.local.off('hangup', stop);
       ch.currentApp = undefined;
       ch.setVariable('current_application', undefined);
       ch.setVariable('current_application_data', undefined);
       ch.setVariable('last_app', def.name);
       ch.setVariable('last_arg', expanded);
       if (this.events.wants('CHANNEL_EXECUTE_COMPLETE')) {
-        this.fireChannelEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [...appHeaders(), ['Application-Response', response || '_none_']]);
+        const h = appHeaders(def.name, expanded, (appUuid ??= newUuid()));
+        h.push(['Application-Response', response || '_none_']);
+        this.fireChannelEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', h);
       }
     }
     return { response };
@@ -350,7 +368,7 @@ export class Core {
   uuidBridge(a: Channel, b: Channel): Bridge | undefined {
     if (!a.up || !b.up || a === b) return undefined;
     let br: Bridge | undefined;
-    const waitIn = async (signal: AbortSignal): Promise<void> => {
+    const waitIn = async (signal: AbortLike): Promise<void> => {
       if (br) await br.wait(signal);
     };
     this.sessions.get(a.uuid)?.interrupt({ kind: 'run', label: 'uuid_bridge', fn: waitIn });

@@ -16,6 +16,7 @@
  * unless ignore_early_media=true|consume (nothing) or =ring_ready (A gets 180 instead).
  */
 import { uuid as newUuid } from '../util/ids';
+import { CallAbort, type AbortLike } from './abort';
 import { newCallerProfile, type CallerProfile } from './caller-profile';
 import { isHangupCause, type HangupCause } from './causes';
 import type { Channel } from './channel';
@@ -34,7 +35,7 @@ export interface OriginateOptions {
   callerIdName?: string;
   callerIdNumber?: string;
   /** Abort to cancel; a HangupCause as the abort reason is used for the legs. */
-  signal?: AbortSignal;
+  signal?: AbortLike;
   /** Internal: nesting depth of dial-string substitutions (user/ -> contacts). */
   depth?: number;
 }
@@ -127,7 +128,7 @@ interface Shared {
   depth: number;
 }
 
-async function runBranch(shared: Shared, enterpriseVars: DialVars, branch: DialBranch, signal: AbortSignal): Promise<OriginateResult> {
+async function runBranch(shared: Shared, enterpriseVars: DialVars, branch: DialBranch, signal: AbortLike): Promise<OriginateResult> {
   const vars: DialVars = { ...shared.baseVars, ...enterpriseVars, ...branch.vars };
   const timeoutSec = positiveInt(vars.originate_timeout) ?? shared.timeoutSec;
   const progressSec = positiveInt(vars.progress_timeout) ?? timeoutSec;
@@ -162,15 +163,15 @@ async function runBranch(shared: Shared, enterpriseVars: DialVars, branch: DialB
   return { ok: false, cause: last && !last.ok ? last.cause : 'DESTINATION_OUT_OF_ORDER' };
 }
 
-function abortCause(signal: AbortSignal): HangupCause {
+function abortCause(signal: AbortLike): HangupCause {
   const r: unknown = signal.reason;
   return typeof r === 'string' && isHangupCause(r) ? r : 'ORIGINATOR_CANCEL';
 }
 
 /** Run every ':_:' branch in parallel; first success wins (enterprise originate). */
-async function runBranches(shared: Shared, enterpriseVars: DialVars, branches: DialBranch[], signal: AbortSignal): Promise<OriginateResult> {
+async function runBranches(shared: Shared, enterpriseVars: DialVars, branches: DialBranch[], signal: AbortLike): Promise<OriginateResult> {
   if (branches.length === 1) return runBranch(shared, enterpriseVars, branches[0]!, signal);
-  const controllers = branches.map(() => new AbortController());
+  const controllers = branches.map(() => new CallAbort());
   const onAbort = (): void => controllers.forEach((c) => c.abort(signal.reason));
   signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -179,7 +180,7 @@ async function runBranches(shared: Shared, enterpriseVars: DialVars, branches: D
       let firstFailure: OriginateResult | undefined;
       let done = false;
       branches.forEach((b, i) => {
-        runBranch(shared, enterpriseVars, b, controllers[i]!.signal).then(
+        runBranch(shared, enterpriseVars, b, controllers[i]!).then(
           (r) => {
             if (done) {
               if (r.ok) r.channel.hangup('LOSE_RACE');
@@ -251,20 +252,18 @@ export async function originate(core: Core, dialString: string, opts: OriginateO
     }
   }
 
-  const controller = new AbortController();
+  const controller = new CallAbort();
   const outer = opts.signal;
-  const onOuterAbort = (): void => controller.abort(outer?.reason);
-  if (outer?.aborted) controller.abort(outer.reason);
-  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const onOuterAbort = controller.follow(outer);
   const onAHangup = (): void => controller.abort('ORIGINATOR_CANCEL');
-  const offA = a?.local.on('hangup', onAHangup);
+  a?.local.on('hangup', onAHangup);
 
   let result: OriginateResult;
   try {
-    result = await runBranches({ core, opts, baseVars, timeoutSec, depth }, parsed.enterpriseVars, parsed.branches, controller.signal);
+    result = await runBranches({ core, opts, baseVars, timeoutSec, depth }, parsed.enterpriseVars, parsed.branches, controller);
   } finally {
-    outer?.removeEventListener('abort', onOuterAbort);
-    offA?.();
+    if (onOuterAbort) outer!.removeEventListener('abort', onOuterAbort);
+    a?.local.off('hangup', onAHangup);
   }
 
   if (a && depth === 0) {
