@@ -136,7 +136,9 @@ export function csvField(value: string | number): string {
 }
 
 export function cdrCsvLine(r: CdrRecord): string {
-  return CSV_COLUMNS.map((k) => csvField(r[k])).join(',') + '\n';
+  let line = csvField(r[CSV_COLUMNS[0]!]);
+  for (let i = 1; i < CSV_COLUMNS.length; i++) line += ',' + csvField(r[CSV_COLUMNS[i]!]);
+  return line + '\n';
 }
 
 export interface CdrWriterOptions {

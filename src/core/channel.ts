@@ -18,6 +18,7 @@ import { causeToNumber, type HangupCause } from './causes';
 import { canTransition, isHungUpState, type AnswerState, type CallState, type ChannelState } from './channel-state';
 import type { CoreEventName } from './event-bus';
 import type { MediaHandle } from './media-handle';
+import { setTimestampVariables, timestampVariable } from './timestamps';
 import type { CallDirection, ChannelDriver } from './types';
 
 /** Wall-clock milliseconds; 0 = not happened. */
@@ -106,6 +107,8 @@ export class Channel {
   private _state: ChannelState = 'CS_NEW';
   private _callState: CallState = 'DOWN';
   private readonly vars = new Map<string, string>();
+  /** The CDR timestamp variables are owed: answered from `times` until the map is needed whole. */
+  private stampsOwed = false;
   /** Made on the first `signal` read (most channels never need one). */
   private hangupController: AbortController | undefined;
   private readonly activities = new Set<Promise<unknown>>();
@@ -189,6 +192,10 @@ export class Channel {
 
   /** Channel variable, else caller-profile field, else global variable (FreeSWITCH lookup order). */
   getVariable(name: string): string | undefined {
+    if (this.stampsOwed) {
+      const d = timestampVariable(this.times, name);
+      if (d !== undefined) return d;
+    }
     const v = this.vars.get(name);
     if (v !== undefined) return v;
     if (isCallerProfileField(name)) return this.profile[name];
@@ -198,16 +205,37 @@ export class Channel {
 
   /** Only the channel's own variables. */
   getLocalVariable(name: string): string | undefined {
+    if (this.stampsOwed) {
+      const d = timestampVariable(this.times, name);
+      if (d !== undefined) return d;
+    }
     return this.vars.get(name);
+  }
+
+  /**
+   * CS_REPORTING: the timestamp variables (timestamps.ts) are due. They are derived from `times`,
+   * so reads of single variables are answered from the times, and the variables are written into
+   * the map (exactly as setTimestampVariables does it at this point) only when the whole set is
+   * read or any variable is written.
+   */
+  deferTimestampVariables(): void {
+    this.stampsOwed = true;
+  }
+
+  private payStamps(): void {
+    this.stampsOwed = false;
+    setTimestampVariables(this);
   }
 
   /** Set (or with undefined/'' unset) a channel variable. */
   setVariable(name: string, value: string | undefined | null): void {
+    if (this.stampsOwed) this.payStamps();
     if (value === undefined || value === null || value === '') this.vars.delete(name);
     else this.vars.set(name, value);
   }
 
   variables(): IterableIterator<[string, string]> {
+    if (this.stampsOwed) this.payStamps();
     return this.vars.entries();
   }
 
@@ -216,6 +244,7 @@ export class Channel {
    * name to `export_vars` so originate copies it to B legs.
    */
   exportVariable(rawName: string, value: string | undefined): void {
+    if (this.stampsOwed) this.payStamps();
     let name = rawName;
     let local = true;
     if (name.toLowerCase().startsWith('nolocal:')) {
@@ -235,6 +264,7 @@ export class Channel {
 
   /** Variables to copy to a leg originated from this channel (export_vars, incl. nolocal:). */
   exportedVariables(): Record<string, string> {
+    if (this.stampsOwed) this.payStamps();
     const out: Record<string, string> = {};
     for (const name of (this.vars.get('export_vars') ?? '').split(',')) {
       const n = name.trim();

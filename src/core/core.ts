@@ -26,7 +26,6 @@ import type { MediaLink } from './media-handle';
 import { legUuid, originate, type OriginateOptions, type OriginateResult } from './originate';
 import { ApiRegistry, ApplicationRegistry, DialplanRegistry, EndpointRegistry } from './registries';
 import { applyTransferFields, Session } from './session';
-import { setTimestampVariables } from './timestamps';
 import { STROWGER_VERSION } from './version';
 import type { AppContext, AppResult, CallDirection, ChannelDriver, DialplanAction } from './types';
 
@@ -128,7 +127,7 @@ export class Core {
       getGlobal: (name) => this.globals.get(name),
       fireChannelEvent: (ch, name, extra, body) => this.fireChannelEvent(ch, name, extra, body),
       onReporting: (ch) => {
-        setTimestampVariables(ch);
+        ch.deferTimestampVariables();
         this.cdr?.write(ch);
       },
       onDestroy: (ch) => {
