@@ -96,8 +96,6 @@ export class Channel {
   readonly times: ChannelTimes;
   readonly local = new TypedEmitter<ChannelLocalEvents>();
   readonly log: Logger;
-  /** Resolves when the channel reached CS_DESTROY. */
-  readonly destroyed: Promise<void>;
   hangupCause: HangupCause | undefined;
   /** uuid of the channel this one is bridged to (set by the bridge). */
   bridgedTo: string | undefined;
@@ -112,25 +110,28 @@ export class Channel {
   /** Made on the first `signal` read (most channels never need one). */
   private hangupController: AbortController | undefined;
   private readonly activities = new Set<Promise<unknown>>();
-  private resolveDestroyed!: () => void;
+  /** Made on the first `destroyed` read (the core itself only waits for it at shutdown). */
+  private destroyedPromise: Promise<void> | undefined;
+  private resolveDestroyed: (() => void) | undefined;
   private finalizing = false;
   private graceTimer: TimerHandle | undefined;
 
+  /** `uuid`, when given, is used instead of init.uuid (saves the caller a copy of `init`). */
   constructor(
     private readonly host: ChannelHost,
-    init: ChannelInit,
+    init: Omit<ChannelInit, 'uuid'> & { uuid?: string },
+    uuid?: string,
   ) {
-    this.uuid = init.uuid;
+    this.uuid = uuid ?? init.uuid ?? '';
     this.direction = init.direction;
     this.name = init.name;
     this.driver = init.driver ?? NULL_DRIVER;
     const now = host.clock.wallNow();
     this.times = { created: now, profileCreated: now, progress: 0, progressMedia: 0, answered: 0, hungup: 0, transfer: 0, bridged: 0 };
-    this.profile = newCallerProfile({ ...init.profile, uuid: this.uuid, chan_name: init.name });
+    this.profile = newCallerProfile(init.profile, this.uuid, init.name);
     this.initialProfile = { ...this.profile };
     // Typed as pino's Logger: it implements the part of it the code base uses (levels, child).
     this.log = lazyChild(host.logger, { uuid: this.uuid });
-    this.destroyed = new Promise((r) => (this.resolveDestroyed = r));
     const vars = init.variables;
     if (vars) for (const k in vars) this.vars.set(k, vars[k]!);
   }
@@ -155,6 +156,15 @@ export class Channel {
   get answerState(): AnswerState {
     return callStateAnswer(this._callState, this.answered, this.earlyMedia, isHungUpState(this._state));
   }
+  /** Resolves when the channel reached CS_DESTROY. */
+  get destroyed(): Promise<void> {
+    if (!this.destroyedPromise) {
+      this.destroyedPromise =
+        this._state === 'CS_DESTROY' ? Promise.resolve() : new Promise<void>((r) => (this.resolveDestroyed = r));
+    }
+    return this.destroyedPromise;
+  }
+
   /** Up = not yet hung up. */
   get up(): boolean {
     return !isHungUpState(this._state);
@@ -436,6 +446,6 @@ export class Channel {
     this.local.emit('destroy');
     this.host.onDestroy(this);
     this.local.removeAllListeners();
-    this.resolveDestroyed();
+    this.resolveDestroyed?.();
   }
 }

@@ -168,7 +168,7 @@ export class Core {
     if (this.closed) throw new StrowgerError('CHANNEL_STATE', 'core is shut down');
     let id = opts.uuid ?? newUuid();
     if (this.channelMap.has(id)) id = newUuid();
-    const ch = new Channel(this.host, { ...opts, uuid: id });
+    const ch = new Channel(this.host, opts, id);
     this.channelMap.set(id, ch);
     this.stats.sessionsSinceStartup++;
     if (this.channelMap.size > this.stats.peakSessions) this.stats.peakSessions = this.channelMap.size;

@@ -98,20 +98,26 @@ export function isTrue(v: string | undefined): boolean {
 /** Build the B leg's caller profile (switch_ivr_originate: A's profile cloned, overrides applied). */
 function legProfile(leg: DialLeg, vars: DialVars, opts: OriginateOptions): CallerProfile {
   const a = opts.originator;
-  const base: Partial<CallerProfile> = a
-    ? { ...a.profile }
-    : { caller_id_name: opts.callerIdName ?? '', caller_id_number: opts.callerIdNumber ?? '0000000000' };
+  let name: string;
+  let number: string;
   if (a) {
-    const effName = a.getLocalVariable('effective_caller_id_name');
-    const effNum = a.getLocalVariable('effective_caller_id_number');
-    if (effName) base.caller_id_name = effName;
-    if (effNum) base.caller_id_number = effNum;
-    if (opts.callerIdName) base.caller_id_name = opts.callerIdName;
-    if (opts.callerIdNumber) base.caller_id_number = opts.callerIdNumber;
+    name = a.getLocalVariable('effective_caller_id_name') || a.profile.caller_id_name;
+    number = a.getLocalVariable('effective_caller_id_number') || a.profile.caller_id_number;
+    if (opts.callerIdName) name = opts.callerIdName;
+    if (opts.callerIdNumber) number = opts.callerIdNumber;
+  } else {
+    name = opts.callerIdName ?? '';
+    number = opts.callerIdNumber ?? '0000000000';
   }
-  if (vars.origination_caller_id_name !== undefined) base.caller_id_name = vars.origination_caller_id_name;
-  if (vars.origination_caller_id_number !== undefined) base.caller_id_number = vars.origination_caller_id_number;
-  const p = newCallerProfile({ ...base, ani: vars.origination_ani ?? base.caller_id_number ?? '' });
+  if (vars.origination_caller_id_name !== undefined) name = vars.origination_caller_id_name;
+  if (vars.origination_caller_id_number !== undefined) number = vars.origination_caller_id_number;
+  // A's profile (or the defaults) with the caller id replaced; orig_* and ani default to it.
+  const p = newCallerProfile(a?.profile);
+  p.caller_id_name = name;
+  p.caller_id_number = number;
+  p.orig_caller_id_name = a?.profile.orig_caller_id_name || name;
+  p.orig_caller_id_number = a?.profile.orig_caller_id_number || number;
+  p.ani = vars.origination_ani || number;
   p.destination_number = leg.data || 'service';
   p.callee_id_name = 'Outbound Call';
   p.callee_id_number = p.destination_number;

@@ -64,7 +64,8 @@ async function main(): Promise<void> {
   const calls = Number(process.env.CALLS ?? 4000);
   await run('warm-up', 500, {}, false);
   const base = await run('baseline (no listeners)', calls, {}, false);
-  const withEvents = await run('+ events (* listener)', calls, {}, true);
+  // NO_EVENTS=1 skips the listener run (for profiling the no-listener path the server runs).
+  const withEvents = process.env.NO_EVENTS === '1' ? NaN : await run('+ events (* listener)', calls, {}, true);
   const dir = mkdtempSync(join(tmpdir(), 'strowger-bench-cdr-'));
   const withCdr = await run('+ CDR (jsonl + csv)', calls, { cdr: { dir } }, false);
   rmSync(dir, { recursive: true, force: true });
