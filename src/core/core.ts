@@ -261,7 +261,8 @@ export class Core {
       return undefined;
     }
     if (!ch.up) return undefined;
-    const expanded = await this.expand(data, ch);
+    // Data without '$' (most app data) is used as is, without a turn through the microtask queue.
+    const expanded = data.indexOf('$') < 0 ? data : await this.expand(data, ch);
     // The Application-UUID exists only for the events: drawn when the first one is built.
     let appUuid: string | undefined;
     ch.currentApp = { app: def.name, data: expanded };
@@ -288,7 +289,9 @@ export class Core {
           return abort.signal;
         },
       };
-      const r = await def.handler(ch, expanded, ctx);
+      // A synchronous handler (set, export, log...) is not awaited: no extra microtask turn.
+      const ret = def.handler(ch, expanded, ctx);
+      const r = ret !== null && typeof ret === 'object' && 'then' in ret ? await ret : ret;
       response = r?.response ?? '';
     } catch (err) {
       if (abort.aborted) {

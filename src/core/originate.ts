@@ -175,8 +175,13 @@ function abortCause(signal: AbortLike): HangupCause {
 }
 
 /** Run every ':_:' branch in parallel; first success wins (enterprise originate). */
-async function runBranches(shared: Shared, enterpriseVars: DialVars, branches: DialBranch[], signal: AbortLike): Promise<OriginateResult> {
+function runBranches(shared: Shared, enterpriseVars: DialVars, branches: DialBranch[], signal: AbortLike): Promise<OriginateResult> {
+  // One branch (nearly every dial string): its own promise, not one more async frame around it.
   if (branches.length === 1) return runBranch(shared, enterpriseVars, branches[0]!, signal);
+  return runParallelBranches(shared, enterpriseVars, branches, signal);
+}
+
+async function runParallelBranches(shared: Shared, enterpriseVars: DialVars, branches: DialBranch[], signal: AbortLike): Promise<OriginateResult> {
   const controllers = branches.map(() => new CallAbort());
   const onAbort = (): void => controllers.forEach((c) => c.abort(signal.reason));
   signal.addEventListener('abort', onAbort, { once: true });
