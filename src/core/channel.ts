@@ -18,7 +18,7 @@ import { causeToNumber, type HangupCause } from './causes';
 import { canTransition, isHungUpState, type AnswerState, type CallState, type ChannelState } from './channel-state';
 import type { CoreEventName } from './event-bus';
 import type { MediaHandle } from './media-handle';
-import { setTimestampVariables, timestampVariable } from './timestamps';
+import { TimestampVariables } from './timestamps';
 import type { CallDirection, ChannelDriver } from './types';
 
 /** Wall-clock milliseconds; 0 = not happened. */
@@ -58,6 +58,15 @@ export interface ChannelHost {
   onReporting(channel: Channel): void;
   /** CS_DESTROY reached: forget the channel. */
   onDestroy(channel: Channel): void;
+}
+
+/**
+ * Variables a channel owes (Channel.deferVariables): a fixed, ordered set of names and a pure
+ * function giving each one's value (undefined: this set does not set that name).
+ */
+export interface DeferredVariables {
+  readonly names: ReadonlySet<string>;
+  value(name: string): string | undefined;
 }
 
 export interface ChannelInit {
@@ -105,8 +114,8 @@ export class Channel {
   private _state: ChannelState = 'CS_NEW';
   private _callState: CallState = 'DOWN';
   private readonly vars = new Map<string, string>();
-  /** The CDR timestamp variables are owed: answered from `times` until the map is needed whole. */
-  private stampsOwed = false;
+  /** Variables owed (deferVariables), oldest first; undefined when none. */
+  private owed: DeferredVariables[] | undefined;
   /** Made on the first `signal` read (most channels never need one). */
   private hangupController: AbortController | undefined;
   private readonly activities = new Set<Promise<unknown>>();
@@ -202,11 +211,12 @@ export class Channel {
 
   /** Channel variable, else caller-profile field, else global variable (FreeSWITCH lookup order). */
   getVariable(name: string): string | undefined {
-    if (this.stampsOwed) {
-      const d = timestampVariable(this.times, name);
-      if (d !== undefined) return d;
-    }
-    const v = this.vars.get(name);
+    let v: string | undefined;
+    if (this.owed) {
+      const d = this.owedValue(name);
+      // '' is an owed unset: the variable is gone, the fallbacks still apply.
+      v = d === undefined ? this.vars.get(name) : d || undefined;
+    } else v = this.vars.get(name);
     if (v !== undefined) return v;
     if (isCallerProfileField(name)) return this.profile[name];
     if (name === 'uuid') return this.uuid;
@@ -215,37 +225,65 @@ export class Channel {
 
   /** Only the channel's own variables. */
   getLocalVariable(name: string): string | undefined {
-    if (this.stampsOwed) {
-      const d = timestampVariable(this.times, name);
-      if (d !== undefined) return d;
+    if (this.owed) {
+      const d = this.owedValue(name);
+      if (d !== undefined) return d || undefined;
     }
     return this.vars.get(name);
   }
 
   /**
-   * CS_REPORTING: the timestamp variables (timestamps.ts) are due. They are derived from `times`,
-   * so reads of single variables are answered from the times, and the variables are written into
-   * the map (exactly as setTimestampVariables does it at this point) only when the whole set is
-   * read or any variable is written.
+   * Set the variables `d` describes, later: the same as calling setVariable(name, d.value(name))
+   * now for each of d.names in order (skipping undefined values), for values that are derived
+   * from a snapshot and usually never read. Reads of single variables are answered through
+   * d.value; the variables are written into the map only when the whole map is read or any
+   * variable is written, so order and content stay what eager writes would have made.
    */
-  deferTimestampVariables(): void {
-    this.stampsOwed = true;
+  deferVariables(d: DeferredVariables): void {
+    if (this.owed) this.owed.push(d);
+    else this.owed = [d];
   }
 
-  private payStamps(): void {
-    this.stampsOwed = false;
-    setTimestampVariables(this);
+  /** CS_REPORTING: the timestamp variables (timestamps.ts), owed rather than written. */
+  deferTimestampVariables(): void {
+    this.deferVariables(new TimestampVariables(this.times));
+  }
+
+  /** The newest owed value of `name` ('' = owed unset), or undefined when no owed set gives it one. */
+  private owedValue(name: string): string | undefined {
+    const owed = this.owed!;
+    for (let i = owed.length - 1; i >= 0; i--) {
+      const d = owed[i]!;
+      if (!d.names.has(name)) continue;
+      const v = d.value(name);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  /** Write the owed variables into the map, oldest set first. */
+  private payOwed(): void {
+    const owed = this.owed!;
+    this.owed = undefined;
+    for (const d of owed) {
+      for (const name of d.names) {
+        const v = d.value(name);
+        if (v === undefined) continue;
+        if (v === '') this.vars.delete(name);
+        else this.vars.set(name, v);
+      }
+    }
   }
 
   /** Set (or with undefined/'' unset) a channel variable. */
   setVariable(name: string, value: string | undefined | null): void {
-    if (this.stampsOwed) this.payStamps();
+    if (this.owed) this.payOwed();
     if (value === undefined || value === null || value === '') this.vars.delete(name);
     else this.vars.set(name, value);
   }
 
   variables(): IterableIterator<[string, string]> {
-    if (this.stampsOwed) this.payStamps();
+    if (this.owed) this.payOwed();
     return this.vars.entries();
   }
 
@@ -254,7 +292,7 @@ export class Channel {
    * name to `export_vars` so originate copies it to B legs.
    */
   exportVariable(rawName: string, value: string | undefined): void {
-    if (this.stampsOwed) this.payStamps();
+    if (this.owed) this.payOwed();
     let name = rawName;
     let local = true;
     if (name.toLowerCase().startsWith('nolocal:')) {
@@ -274,7 +312,7 @@ export class Channel {
 
   /** Variables to copy to a leg originated from this channel (export_vars, incl. nolocal:). */
   exportedVariables(): Record<string, string> {
-    if (this.stampsOwed) this.payStamps();
+    if (this.owed) this.payOwed();
     const out: Record<string, string> = {};
     for (const name of (this.vars.get('export_vars') ?? '').split(',')) {
       const n = name.trim();

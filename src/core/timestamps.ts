@@ -3,13 +3,13 @@
  * switch_channel_set_timestamps): *_stamp (local time text), *_epoch (s), *_uepoch (µs) and the
  * durations. Seconds are differences of whole epoch seconds, as FreeSWITCH computes them.
  *
- * They are derived from channel.times alone, so the core does not store them at REPORTING: the
- * channel answers a read of one of them from its times (timestampVariable) and writes them all
- * into its variables, in setTimestampVariables' order, only when its whole variable set is read
- * or written (Channel.deferTimestampVariables). Most channels are destroyed right after REPORTING,
- * with the CDR as the only reader.
+ * They are derived from channel.times alone, so the core does not write them at REPORTING: the
+ * channel owes them (Channel.deferVariables with TimestampVariables), answers a read of one of
+ * them from its times and writes them all, in setTimestampVariables' order, only when its whole
+ * variable set is read or a variable is written. Most channels are destroyed right after
+ * REPORTING, with the CDR as the only reader.
  */
-import type { Channel, ChannelTimes } from './channel';
+import type { Channel, ChannelTimes, DeferredVariables } from './channel';
 import { formatLocalStamp } from './event-headers';
 
 function sec(ms: number): number {
@@ -85,6 +85,18 @@ for (const [name, key] of DURATION_NAMES) DERIVED.set(name, { duration: key });
 
 function stampText(ms: number, form: 0 | 1 | 2): string {
   return form === 0 ? formatLocalStamp(ms) : form === 1 ? String(sec(ms)) : String(Math.round(ms * 1000));
+}
+
+/** Every name setTimestampVariables may set, in its order. */
+const TIMESTAMP_NAMES: ReadonlySet<string> = new Set(DERIVED.keys());
+
+/** setTimestampVariables as owed variables (Channel.deferVariables). */
+export class TimestampVariables implements DeferredVariables {
+  readonly names = TIMESTAMP_NAMES;
+  constructor(private readonly times: ChannelTimes) {}
+  value(name: string): string | undefined {
+    return timestampVariable(this.times, name);
+  }
 }
 
 /** True for the names setTimestampVariables may set. */
