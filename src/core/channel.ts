@@ -53,6 +53,8 @@ export interface ChannelHost {
   /** Max wait for activities to settle after hangup before REPORTING anyway. */
   readonly finalizeGraceMs: number;
   getGlobal(name: string): string | undefined;
+  /** True when firing `name` would reach a listener (so callers skip building its extra headers). */
+  wantsEvent(name: CoreEventName): boolean;
   fireChannelEvent(channel: Channel, name: CoreEventName, extra?: [string, string][], body?: string): void;
   /** CS_REPORTING: timestamps are set; write the CDR. */
   onReporting(channel: Channel): void;
@@ -194,7 +196,7 @@ export class Channel {
       throw new StrowgerError('CHANNEL_STATE', `illegal channel state transition ${from} -> ${to}`, { uuid: this.uuid });
     }
     this._state = to;
-    this.log.debug({ from, to }, 'channel state');
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ from, to }, 'channel state');
     this.host.fireChannelEvent(this, 'CHANNEL_STATE');
     this.local.emit('state', from, to);
   }
@@ -203,7 +205,9 @@ export class Channel {
     const from = this._callState;
     if (from === to) return;
     this._callState = to;
-    this.host.fireChannelEvent(this, 'CHANNEL_CALLSTATE', [['Original-Channel-Call-State', from]]);
+    if (this.host.wantsEvent('CHANNEL_CALLSTATE')) {
+      this.host.fireChannelEvent(this, 'CHANNEL_CALLSTATE', [['Original-Channel-Call-State', from]]);
+    }
     this.local.emit('callstate', from, to);
   }
 
@@ -387,12 +391,12 @@ export class Channel {
     this.vars.set('hangup_cause', cause);
     const q850 = causeToNumber(cause);
     if (q850 <= 127) this.vars.set('hangup_cause_q850', String(q850));
-    this.log.info({ cause, name: this.name }, 'hangup');
+    if (this.log.isLevelEnabled('info')) this.log.info({ cause, name: this.name }, 'hangup');
     // FreeSWITCH switch_channel_perform_hangup: callstate HANGUP, CHANNEL_HANGUP, then the state.
     const from = this._state;
     this._state = 'CS_HANGUP';
     this.setCallState('HANGUP');
-    this.host.fireChannelEvent(this, 'CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
+    if (this.host.wantsEvent('CHANNEL_HANGUP')) this.host.fireChannelEvent(this, 'CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
     this.host.fireChannelEvent(this, 'CHANNEL_STATE');
     this.local.emit('state', from, 'CS_HANGUP');
     this.hangupController?.abort(cause);
@@ -478,7 +482,9 @@ export class Channel {
     } catch (err) {
       this.log.error({ err }, 'reporting failed');
     }
-    this.host.fireChannelEvent(this, 'CHANNEL_HANGUP_COMPLETE', [['Hangup-Cause', this.hangupCause ?? 'NONE']]);
+    if (this.host.wantsEvent('CHANNEL_HANGUP_COMPLETE')) {
+      this.host.fireChannelEvent(this, 'CHANNEL_HANGUP_COMPLETE', [['Hangup-Cause', this.hangupCause ?? 'NONE']]);
+    }
     this.setState('CS_DESTROY');
     this.host.fireChannelEvent(this, 'CHANNEL_DESTROY');
     this.local.emit('destroy');

@@ -125,6 +125,7 @@ export class Core {
       logger: this.log,
       finalizeGraceMs,
       getGlobal: (name) => this.globals.get(name),
+      wantsEvent: (name) => this.events.wants(name),
       fireChannelEvent: (ch, name, extra, body) => this.fireChannelEvent(ch, name, extra, body),
       onReporting: (ch) => {
         ch.deferTimestampVariables();

@@ -163,10 +163,12 @@ export class Session {
         const r = await provider.hunt(ch, { core: this.core, arg, log: ch.log });
         if (!ch.up) return undefined;
         if (r) {
-          ch.log.info(
-            { dialplan: name, context: ch.profile.context, destination: ch.profile.destination_number, extension: r.extension },
-            'routing hit',
-          );
+          if (ch.log.isLevelEnabled('info')) {
+            ch.log.info(
+              { dialplan: name, context: ch.profile.context, destination: ch.profile.destination_number, extension: r.extension },
+              'routing hit',
+            );
+          }
           if (r.extension) ch.setVariable('current_extension', r.extension);
           return r.actions;
         }

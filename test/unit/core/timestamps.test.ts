@@ -21,6 +21,7 @@ function pair(clock: FakeClock): [Channel, Channel] {
     logger,
     finalizeGraceMs: 1000,
     getGlobal: () => undefined,
+    wantsEvent: () => false,
     fireChannelEvent: () => {},
     onReporting: (ch) => (lazy ? ch.deferTimestampVariables() : setTimestampVariables(ch)),
     onDestroy: () => {},
