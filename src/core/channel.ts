@@ -120,7 +120,8 @@ export class Channel {
   private owed: DeferredVariables[] | undefined;
   /** Made on the first `signal` read (most channels never need one). */
   private hangupController: AbortController | undefined;
-  private readonly activities = new Set<Promise<unknown>>();
+  /** Activities (holdActivity) not yet settled. */
+  private activities = 0;
   /** Made on the first `destroyed` read (the core itself only waits for it at shutdown). */
   private destroyedPromise: Promise<void> | undefined;
   private resolveDestroyed: (() => void) | undefined;
@@ -453,22 +454,22 @@ export class Channel {
 
   /** Keep the channel from reaching CS_REPORTING until `p` settles (the running dialplan). */
   holdActivity(p: Promise<unknown>): void {
-    this.activities.add(p);
+    this.activities++;
     const done = (): void => {
-      this.activities.delete(p);
-      if (this.finalizing && this.activities.size === 0) this.finalize();
+      this.activities--;
+      if (this.finalizing && this.activities === 0) this.finalize();
     };
     p.then(done, done);
   }
 
   private scheduleFinalize(): void {
     this.finalizing = true;
-    if (this.activities.size === 0) {
+    if (this.activities === 0) {
       queueMicrotask(() => this.finalize());
       return;
     }
     this.graceTimer = this.host.clock.setTimeout(() => {
-      this.log.warn({ pending: this.activities.size }, 'activity did not settle after hangup; reporting anyway');
+      this.log.warn({ pending: this.activities }, 'activity did not settle after hangup; reporting anyway');
       this.finalize();
     }, this.host.finalizeGraceMs);
   }
