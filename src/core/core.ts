@@ -64,6 +64,18 @@ export interface CreateChannelOptions extends Omit<ChannelInit, 'uuid'> {
   uuid?: string;
 }
 
+/** An app's context; the AbortSignal behind `signal` is made only if the app reads it. */
+class AppCtx implements AppContext {
+  constructor(
+    readonly core: Core,
+    readonly cancel: CallAbort,
+    readonly log: Logger,
+  ) {}
+  get signal(): AbortSignal {
+    return this.cancel.signal;
+  }
+}
+
 function appHeaders(app: string, data: string, uuid: string): [string, string][] {
   return [
     ['Application', app],
@@ -282,14 +294,7 @@ export class Core {
     ch.local.on('hangup', stop);
     let response = '';
     try {
-      const ctx: AppContext = {
-        core: this,
-        cancel: abort,
-        log: ch.log,
-        get signal(): AbortSignal {
-          return abort.signal;
-        },
-      };
+      const ctx = new AppCtx(this, abort, ch.log);
       // A synchronous handler (set, export, log...) is not awaited: no extra microtask turn.
       const ret = def.handler(ch, expanded, ctx);
       const r = ret !== null && typeof ret === 'object' && 'then' in ret ? await ret : ret;

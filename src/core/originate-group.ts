@@ -12,7 +12,7 @@ import type { Core } from './core';
 import type { DialLeg, DialVars } from './dial-string';
 import type { MediaLink } from './media-handle';
 import type { OriginateResult } from './originate';
-import type { OriginateOutcome, OriginateRequest } from './types';
+import type { ChannelDriver, OriginateOutcome, OriginateRequest } from './types';
 
 export type GroupOutcome =
   | { ok: true; channel: Channel; earlyLink?: MediaLink }
@@ -42,6 +42,38 @@ interface Slot {
   cause?: HangupCause;
   timers: TimerHandle[];
   offs: (() => void)[];
+}
+
+/** What an endpoint gets for one leg; the AbortSignal behind `signal` is made only if it is read. */
+class LegRequest implements OriginateRequest {
+  readonly data: string;
+  readonly target: string;
+  readonly variables: DialVars;
+  readonly cancel: CallAbort;
+  constructor(
+    private readonly slot: Slot,
+    readonly profile: CallerProfile,
+    readonly originator: Channel | undefined,
+    readonly timeoutSec: number,
+    readonly core: Core,
+  ) {
+    this.data = slot.leg.data;
+    this.target = slot.leg.target;
+    this.variables = { ...slot.vars };
+    this.cancel = slot.controller;
+  }
+  get signal(): AbortSignal {
+    return this.cancel.signal;
+  }
+  createChannel(opts: { name: string; driver: ChannelDriver }): Channel {
+    return this.core.createOutboundChannel({
+      name: opts.name,
+      driver: opts.driver,
+      profile: this.profile,
+      variables: this.slot.vars,
+      originator: this.originator,
+    });
+  }
 }
 
 function positiveInt(v: string | undefined): number | undefined {
@@ -143,22 +175,7 @@ export class LegGroup {
       return;
     }
     const profile = this.o.makeProfile(slot.leg, slot.vars);
-    const abort = slot.controller;
-    const req: OriginateRequest = {
-      data: slot.leg.data,
-      target: slot.leg.target,
-      variables: { ...slot.vars },
-      profile,
-      originator,
-      timeoutSec: this.remainingSec(),
-      cancel: abort,
-      // Made only for an endpoint that reads it (abort.ts).
-      get signal(): AbortSignal {
-        return abort.signal;
-      },
-      core,
-      createChannel: ({ name, driver }) => core.createOutboundChannel({ name, driver, profile, variables: slot.vars, originator }),
-    };
+    const req = new LegRequest(slot, profile, originator, this.remainingSec(), core);
     let p: Promise<OriginateOutcome>;
     try {
       p = endpoint.originate(req);
