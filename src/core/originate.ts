@@ -21,7 +21,7 @@ import { newCallerProfile, type CallerProfile } from './caller-profile';
 import { isHangupCause, type HangupCause } from './causes';
 import type { Channel } from './channel';
 import type { Core } from './core';
-import { parseDialString, type DialBranch, type DialLeg, type DialVars } from './dial-string';
+import { parseDialString, type DialBranch, type DialLeg, type DialString, type DialVars } from './dial-string';
 import type { MediaLink } from './media-handle';
 import { LegGroup, type GroupOutcome } from './originate-group';
 
@@ -63,6 +63,35 @@ const INHERITED_CONTROL_VARS = [
 ];
 
 export const MAX_ORIGINATE_DEPTH = 4;
+
+/**
+ * Parsed dial strings by text. A switch dials the same strings over and over (the bridge data of
+ * a dialplan extension, a user's contacts), and the parse is read-only input to the originate,
+ * so results are shared, frozen against accidental mutation. Bounded: cleared when full.
+ */
+const parsedCache = new Map<string, DialString>();
+const PARSED_CACHE_MAX = 512;
+const PARSED_CACHE_MAX_LENGTH = 1024;
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** parseDialString through the cache (throws like it for an invalid string, which is not cached). */
+export function parseDialStringCached(dialString: string): DialString {
+  const hit = parsedCache.get(dialString);
+  if (hit) return hit;
+  const parsed = parseDialString(dialString);
+  if (dialString.length <= PARSED_CACHE_MAX_LENGTH) {
+    if (parsedCache.size >= PARSED_CACHE_MAX) parsedCache.clear();
+    parsedCache.set(dialString, deepFreeze(parsed));
+  }
+  return parsed;
+}
 
 /** DIALSTATUS as FreeSWITCH sets it after a failed originate. */
 export function dialStatusFor(cause: HangupCause): string {
@@ -237,7 +266,7 @@ export async function originate(core: Core, dialString: string, opts: OriginateO
   }
   let parsed;
   try {
-    parsed = parseDialString(dialString);
+    parsed = parseDialStringCached(dialString);
   } catch (err) {
     core.log.warn({ err, dialString }, 'invalid dial string');
     if (a && depth === 0) {

@@ -88,14 +88,15 @@ export class Session {
           if (!ch.up) break;
           ch.setState('CS_EXECUTE');
         }
-        needRoute = await this.drainInterrupts();
+        // Interrupts are rare: no async call (promise and frame) when none is queued.
+        needRoute = this.pending.length > 0 && (await this.drainInterrupts());
         if (needRoute) continue;
         if (this.index >= this.actions.length) break;
         const action = this.actions[this.index++]!;
         const c = this.nextController();
         await this.core.executeApplication(ch, action.app, action.data, { signal: c });
         this.current = undefined;
-        needRoute = await this.drainInterrupts();
+        needRoute = this.pending.length > 0 && (await this.drainInterrupts());
       }
       if (ch.up && !needRoute) {
         ch.log.debug('dialplan finished without hangup');
