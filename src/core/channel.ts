@@ -319,7 +319,9 @@ export class Channel {
   exportedVariables(): Record<string, string> {
     if (this.owed) this.payOwed();
     const out: Record<string, string> = {};
-    for (const name of (this.vars.get('export_vars') ?? '').split(',')) {
+    const list = this.vars.get('export_vars');
+    if (!list) return out;
+    for (const name of list.split(',')) {
       const n = name.trim();
       if (!n) continue;
       const v = this.vars.get(n) ?? this.vars.get(`nolocal:${n}`);
