@@ -6,8 +6,8 @@
  *
  * Semantics are TypedEmitter's: a listener is registered once however often it is added; emit
  * calls the listeners registered when it started (one added meanwhile is not called, one removed
- * meanwhile still is); a listener that throws is logged and the others still run. Removal copies
- * the array (copy-on-write), so emit iterates without copying.
+ * meanwhile still is); a listener that throws is logged and the others still run. Removal during
+ * an emit copies the array (copy-on-write), so emit iterates without copying.
  */
 import { logger } from '../util/logger';
 
@@ -16,6 +16,8 @@ type AnyListener = (...args: never[]) => void;
 
 export class ChannelEvents<Events extends { [K in keyof Events]: unknown[] }> {
   private lists: Partial<Record<keyof Events, AnyListener[]>> = {};
+  /** Emits in progress (any event): removal copies the array only while one runs. */
+  private emitting = 0;
 
   on<K extends keyof Events>(event: K, fn: Listener<Events[K]>): () => void {
     const l = this.lists[event];
@@ -38,8 +40,9 @@ export class ChannelEvents<Events extends { [K in keyof Events]: unknown[] }> {
     if (!l) return;
     const i = l.indexOf(fn as unknown as AnyListener);
     if (i < 0) return;
-    // Copy-on-write: an emit in progress keeps iterating the array it started with.
     if (l.length === 1) this.lists[event] = undefined;
+    else if (this.emitting === 0) l.splice(i, 1);
+    // Copy-on-write: an emit in progress keeps iterating the array it started with.
     else this.lists[event] = l.slice(0, i).concat(l.slice(i + 1));
   }
 
@@ -47,12 +50,17 @@ export class ChannelEvents<Events extends { [K in keyof Events]: unknown[] }> {
     const l = this.lists[event];
     if (!l) return;
     // Listeners added during this emit are pushed past `n` (or into a new array): not called.
-    for (let i = 0, n = l.length; i < n; i++) {
-      try {
-        (l[i] as unknown as Listener<Events[K]>)(...args);
-      } catch (err) {
-        logger.error({ err, event: String(event) }, 'event listener threw');
+    this.emitting++;
+    try {
+      for (let i = 0, n = l.length; i < n; i++) {
+        try {
+          (l[i] as unknown as Listener<Events[K]>)(...args);
+        } catch (err) {
+          logger.error({ err, event: String(event) }, 'event listener threw');
+        }
       }
+    } finally {
+      this.emitting--;
     }
   }
 
