@@ -54,7 +54,8 @@ export class Bridge {
   readonly done: Promise<BridgeEnd>;
   private resolveDone!: (e: BridgeEnd) => void;
   private link: MediaLink | undefined;
-  private offs: (() => void)[] = [];
+  private readonly onHangupA = (cause: HangupCause): void => this.onHangup(this.a, cause);
+  private readonly onHangupB = (cause: HangupCause): void => this.onHangup(this.b, cause);
   private ended = false;
   private started = false;
   /** Signals of wait() callers, released when the bridge ends. */
@@ -108,8 +109,8 @@ export class Bridge {
         ['Bridge-B-Unique-ID', b.uuid],
       ]);
     }
-    this.offs.push(a.local.on('hangup', (c) => this.onHangup(a, c)));
-    this.offs.push(b.local.on('hangup', (c) => this.onHangup(b, c)));
+    a.local.add('hangup', this.onHangupA);
+    b.local.add('hangup', this.onHangupB);
     if (a.log.isLevelEnabled('info')) a.log.info({ other: b.uuid }, 'bridged');
   }
 
@@ -147,8 +148,8 @@ export class Bridge {
 
   private finish(end: BridgeEnd): void {
     this.ended = true;
-    for (const off of this.offs) off();
-    this.offs = [];
+    this.a.local.off('hangup', this.onHangupA);
+    this.b.local.off('hangup', this.onHangupB);
     this.link?.close();
     this.link = undefined;
     const { a, b } = this;

@@ -20,11 +20,16 @@ export class ChannelEvents<Events extends { [K in keyof Events]: unknown[] }> {
   private emitting = 0;
 
   on<K extends keyof Events>(event: K, fn: Listener<Events[K]>): () => void {
+    this.add(event, fn);
+    return () => this.off(event, fn);
+  }
+
+  /** on() without making the remover (the caller keeps `fn` and calls off). */
+  add<K extends keyof Events>(event: K, fn: Listener<Events[K]>): void {
     const l = this.lists[event];
     const f = fn as unknown as AnyListener;
     if (!l) this.lists[event] = [f];
     else if (!l.includes(f)) l.push(f);
-    return () => this.off(event, fn);
   }
 
   once<K extends keyof Events>(event: K, fn: Listener<Events[K]>): () => void {

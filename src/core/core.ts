@@ -291,7 +291,7 @@ export class Core {
     const stop = (): void => abort.abort('interrupted');
     if (outer?.aborted || !ch.up) abort.abort('interrupted');
     else outer?.addEventListener('abort', stop, { once: true });
-    ch.local.on('hangup', stop);
+    ch.local.add('hangup', stop);
     let response = '';
     try {
       const ctx = new AppCtx(this, abort, ch.log);

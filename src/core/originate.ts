@@ -296,7 +296,7 @@ export async function originate(core: Core, dialString: string, opts: OriginateO
   const outer = opts.signal;
   const onOuterAbort = controller.follow(outer);
   const onAHangup = (): void => controller.abort('ORIGINATOR_CANCEL');
-  a?.local.on('hangup', onAHangup);
+  a?.local.add('hangup', onAHangup);
 
   let result: OriginateResult;
   try {
