@@ -66,7 +66,7 @@ export const bridgeApp: AppDefinition = {
   name: 'bridge',
   syntax: '<channel_url>',
   summary: 'Bridge Audio',
-  async handler(ch, data, { core, signal }) {
+  async handler(ch, data, { core, cancel: signal }) {
     const dial = data.trim();
     if (!dial) {
       ch.log.error('bridge: no dial string');

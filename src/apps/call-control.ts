@@ -93,7 +93,7 @@ export const parkApp: AppDefinition = {
   syntax: '',
   summary: 'Park',
   flags: { noMedia: true },
-  async handler(ch, _data, { core, signal }) {
+  async handler(ch, _data, { core, cancel: signal }) {
     if (!ch.up) return;
     ch.setState('CS_PARK');
     core.fireChannelEvent(ch, 'CHANNEL_PARK');
@@ -109,7 +109,7 @@ export const sleepApp: AppDefinition = {
   name: 'sleep',
   syntax: '<pause in ms>',
   summary: 'Pause a channel',
-  async handler(_ch, data, { core, signal }) {
+  async handler(_ch, data, { core, cancel: signal }) {
     const ms = Number.parseInt(data.trim(), 10);
     if (!Number.isFinite(ms) || ms <= 0) return;
     await waitFor(core.clock, ms, signal);

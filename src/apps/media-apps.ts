@@ -21,13 +21,13 @@ export const echoApp: AppDefinition = {
   name: 'echo',
   syntax: '',
   summary: 'Echo audio and video back to the caller',
-  async handler(ch, _data, { signal }) {
+  async handler(ch, _data, { cancel }) {
     await ensureMedia(ch);
     const m = ch.media();
     if (!m) ch.log.warn('echo: channel has no media handle; waiting without audio');
     const link = m?.echo();
     try {
-      await untilAborted(signal);
+      await untilAborted(cancel);
     } finally {
       link?.close();
     }
@@ -101,7 +101,7 @@ export const playbackApp: AppDefinition = {
   name: 'playback',
   syntax: '<path>',
   summary: 'Playback File',
-  async handler(ch, data, { core, signal }) {
+  async handler(ch, data, { core, cancel: signal }) {
     const target = data.trim();
     if (!target) return { response: 'PLAYBACK ERROR' };
     await ensureMedia(ch);

@@ -1,8 +1,9 @@
 /** Waiting helpers for apps: time comes from the core's Clock, interruption from the app's signal. */
+import type { AbortLike } from '../core';
 import type { Clock } from '../util/clock';
 
 /** Wait `ms` on `clock`. Resolves true when the time elapsed, false when `signal` aborted first. */
-export function waitFor(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
+export function waitFor(clock: Clock, ms: number, signal: AbortLike): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise<boolean>((resolve) => {
     const onAbort = (): void => {
@@ -18,7 +19,7 @@ export function waitFor(clock: Clock, ms: number, signal: AbortSignal): Promise<
 }
 
 /** Resolves when `signal` aborts. */
-export function untilAborted(signal: AbortSignal): Promise<void> {
+export function untilAborted(signal: AbortLike): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

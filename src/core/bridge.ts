@@ -15,6 +15,7 @@
  * Bridge-B-Unique-ID. Variables: bridge_to / signal_bond while bridged, last_bridge_to,
  * bridge_hangup_cause / last_bridge_hangup_cause (the cause of the leg that hung up), last_bridge_role.
  */
+import type { AbortLike } from './abort';
 import type { HangupCause } from './causes';
 import type { Channel } from './channel';
 import type { Core } from './core';
@@ -27,13 +28,39 @@ export interface BridgeEnd {
   cause?: HangupCause;
 }
 
+/** Bridge start, for leg `x` joined to `y`. */
+function joinLeg(x: Channel, y: Channel, now: number): void {
+  x.bridgedTo = y.uuid;
+  x.times.bridged = now;
+  x.setVariable('bridge_to', y.uuid);
+  x.setVariable('signal_bond', y.uuid);
+  // Snapshot of the peer's codecs for this leg's CDR ("codecs on both legs").
+  const peerCodec = y.media()?.codec?.name;
+  x.setVariable('other_leg_read_codec', y.getLocalVariable('read_codec') ?? peerCodec);
+  x.setVariable('other_leg_write_codec', y.getLocalVariable('write_codec') ?? peerCodec);
+  if (x.state !== 'CS_EXCHANGE_MEDIA') x.setState('CS_EXCHANGE_MEDIA');
+}
+
+/** Bridge end, for leg `x` that was joined to `y`. */
+function leaveLeg(x: Channel, y: Channel, role: 'originator' | 'originatee'): void {
+  if (x.bridgedTo === y.uuid) x.bridgedTo = undefined;
+  x.setVariable('bridge_to', undefined);
+  x.setVariable('signal_bond', undefined);
+  x.setVariable('last_bridge_to', y.uuid);
+  x.setVariable('last_bridge_role', role);
+}
+
 export class Bridge {
   readonly done: Promise<BridgeEnd>;
   private resolveDone!: (e: BridgeEnd) => void;
   private link: MediaLink | undefined;
-  private offs: (() => void)[] = [];
+  private readonly onHangupA = (cause: HangupCause): void => this.onHangup(this.a, cause);
+  private readonly onHangupB = (cause: HangupCause): void => this.onHangup(this.b, cause);
   private ended = false;
   private started = false;
+  /** Signals of wait() callers, released when the bridge ends. */
+  private waitSignals: AbortLike[] | undefined;
+  private readonly onWaitAbort = (): void => this.end();
 
   constructor(
     private readonly core: Core,
@@ -63,20 +90,8 @@ export class Bridge {
     if (!b.up) return this.onHangup(b, b.hangupCause ?? 'NORMAL_CLEARING');
     this.started = true;
     const now = this.core.clock.wallNow();
-    for (const [x, y] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      x.bridgedTo = y.uuid;
-      x.times.bridged = now;
-      x.setVariable('bridge_to', y.uuid);
-      x.setVariable('signal_bond', y.uuid);
-      // Snapshot of the peer's codecs for this leg's CDR ("codecs on both legs").
-      const peerCodec = y.media()?.codec?.name;
-      x.setVariable('other_leg_read_codec', y.getLocalVariable('read_codec') ?? peerCodec);
-      x.setVariable('other_leg_write_codec', y.getLocalVariable('write_codec') ?? peerCodec);
-      if (x.state !== 'CS_EXCHANGE_MEDIA') x.setState('CS_EXCHANGE_MEDIA');
-    }
+    joinLeg(a, b, now);
+    joinLeg(b, a, now);
     if (!this.link) {
       const am = a.media();
       const bm = b.media();
@@ -88,13 +103,15 @@ export class Bridge {
         }
       }
     }
-    this.core.fireChannelEvent(a, 'CHANNEL_BRIDGE', [
-      ['Bridge-A-Unique-ID', a.uuid],
-      ['Bridge-B-Unique-ID', b.uuid],
-    ]);
-    this.offs.push(a.local.on('hangup', (c) => this.onHangup(a, c)));
-    this.offs.push(b.local.on('hangup', (c) => this.onHangup(b, c)));
-    a.log.info({ other: b.uuid }, 'bridged');
+    if (this.core.events.wants('CHANNEL_BRIDGE')) {
+      this.core.fireChannelEvent(a, 'CHANNEL_BRIDGE', [
+        ['Bridge-A-Unique-ID', a.uuid],
+        ['Bridge-B-Unique-ID', b.uuid],
+      ]);
+    }
+    a.local.add('hangup', this.onHangupA);
+    b.local.add('hangup', this.onHangupB);
+    if (a.log.isLevelEnabled('info')) a.log.info({ other: b.uuid }, 'bridged');
   }
 
   private onHangup(who: Channel, cause: HangupCause): void {
@@ -111,52 +128,44 @@ export class Bridge {
     if (this.ended) return;
     // Broken because a leg is already gone (its hangup aborted the waiting app first): that is a
     // hangup, and the other leg must get the same cause.
-    for (const x of [this.a, this.b]) {
-      if (!x.up) return this.onHangup(x, x.hangupCause ?? 'NORMAL_CLEARING');
-    }
+    const { a, b } = this;
+    if (!a.up) return this.onHangup(a, a.hangupCause ?? 'NORMAL_CLEARING');
+    if (!b.up) return this.onHangup(b, b.hangupCause ?? 'NORMAL_CLEARING');
     this.finish({ reason: 'broken' });
-    for (const x of [this.a, this.b]) {
-      if (x.up && !this.core.hasSession(x)) x.hangup('NORMAL_CLEARING');
-    }
+    if (a.up && !this.core.hasSession(a)) a.hangup('NORMAL_CLEARING');
+    if (b.up && !this.core.hasSession(b)) b.hangup('NORMAL_CLEARING');
   }
 
   /** Wait until the bridge ends; an abort of `signal` breaks it. */
-  wait(signal: AbortSignal): Promise<BridgeEnd> {
+  wait(signal: AbortLike): Promise<BridgeEnd> {
     if (signal.aborted) this.end();
-    else {
-      const onAbort = (): void => this.end();
-      signal.addEventListener('abort', onAbort, { once: true });
-      void this.done.then(() => signal.removeEventListener('abort', onAbort));
+    else if (!this.ended) {
+      signal.addEventListener('abort', this.onWaitAbort, { once: true });
+      (this.waitSignals ??= []).push(signal);
     }
     return this.done;
   }
 
   private finish(end: BridgeEnd): void {
     this.ended = true;
-    for (const off of this.offs) off();
-    this.offs = [];
+    this.a.local.off('hangup', this.onHangupA);
+    this.b.local.off('hangup', this.onHangupB);
     this.link?.close();
     this.link = undefined;
     const { a, b } = this;
-    for (const [x, y, role] of [
-      [a, b, 'originator'],
-      [b, a, 'originatee'],
-    ] as const) {
-      if (x.bridgedTo === y.uuid) x.bridgedTo = undefined;
-      x.setVariable('bridge_to', undefined);
-      x.setVariable('signal_bond', undefined);
-      x.setVariable('last_bridge_to', y.uuid);
-      x.setVariable('last_bridge_role', role);
-    }
-    if (this.started) {
+    leaveLeg(a, b, 'originator');
+    leaveLeg(b, a, 'originatee');
+    if (this.started && this.core.events.wants('CHANNEL_UNBRIDGE')) {
       this.core.fireChannelEvent(a, 'CHANNEL_UNBRIDGE', [
         ['Bridge-A-Unique-ID', a.uuid],
         ['Bridge-B-Unique-ID', b.uuid],
       ]);
     }
-    for (const x of [a, b]) {
-      if (x.up && x.state === 'CS_EXCHANGE_MEDIA' && this.core.hasSession(x)) x.setState('CS_EXECUTE');
-    }
+    if (a.up && a.state === 'CS_EXCHANGE_MEDIA' && this.core.hasSession(a)) a.setState('CS_EXECUTE');
+    if (b.up && b.state === 'CS_EXCHANGE_MEDIA' && this.core.hasSession(b)) b.setState('CS_EXECUTE');
+    const waits = this.waitSignals;
+    this.waitSignals = undefined;
+    if (waits) for (const w of waits) w.removeEventListener('abort', this.onWaitAbort);
     this.core.forgetBridge(this);
     this.resolveDone(end);
   }

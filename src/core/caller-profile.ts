@@ -55,36 +55,36 @@ export function isCallerProfileField(name: string): name is keyof CallerProfile 
   return FIELD_SET.has(name);
 }
 
-export function newCallerProfile(init: Partial<CallerProfile> = {}): CallerProfile {
-  const p: CallerProfile = {
-    username: '',
-    dialplan: 'XML',
-    caller_id_name: '',
-    caller_id_number: '',
-    orig_caller_id_name: '',
-    orig_caller_id_number: '',
-    callee_id_name: '',
-    callee_id_number: '',
-    network_addr: '',
-    ani: '',
-    aniii: '',
-    rdnis: '',
-    destination_number: '',
-    source: '',
-    context: 'default',
-    chan_name: '',
-    uuid: '',
-    transfer_source: '',
-    profile_index: '1',
+/**
+ * A profile with FreeSWITCH's defaults under `init`'s fields; `uuid` and `chanName`, when given,
+ * override init.uuid and init.chan_name (the channel passes them instead of copying `init`).
+ * ani and orig_caller_id_* default to the caller id.
+ */
+export function newCallerProfile(init: Partial<CallerProfile> = {}, uuid?: string, chanName?: string): CallerProfile {
+  const cidName = init.caller_id_name ?? '';
+  const cidNumber = init.caller_id_number ?? '';
+  // One literal in CALLER_PROFILE_FIELDS order: every profile shares one shape.
+  return {
+    username: init.username ?? '',
+    dialplan: init.dialplan ?? 'XML',
+    caller_id_name: cidName,
+    caller_id_number: cidNumber,
+    orig_caller_id_name: init.orig_caller_id_name || cidName,
+    orig_caller_id_number: init.orig_caller_id_number || cidNumber,
+    callee_id_name: init.callee_id_name ?? '',
+    callee_id_number: init.callee_id_number ?? '',
+    network_addr: init.network_addr ?? '',
+    ani: init.ani || cidNumber,
+    aniii: init.aniii ?? '',
+    rdnis: init.rdnis ?? '',
+    destination_number: init.destination_number ?? '',
+    source: init.source ?? '',
+    context: init.context ?? 'default',
+    chan_name: chanName ?? init.chan_name ?? '',
+    uuid: uuid ?? init.uuid ?? '',
+    transfer_source: init.transfer_source ?? '',
+    profile_index: init.profile_index ?? '1',
   };
-  for (const k of CALLER_PROFILE_FIELDS) {
-    const v = init[k];
-    if (v !== undefined) p[k] = v;
-  }
-  if (!p.ani) p.ani = p.caller_id_number;
-  if (!p.orig_caller_id_name) p.orig_caller_id_name = p.caller_id_name;
-  if (!p.orig_caller_id_number) p.orig_caller_id_number = p.caller_id_number;
-  return p;
 }
 
 /** Header names of the `Caller-*` block (freeswitch-behaviour.md §10.3), in FreeSWITCH order. */

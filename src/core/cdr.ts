@@ -114,29 +114,38 @@ export function buildCdrRecord(ch: Channel): CdrRecord {
   };
 }
 
-/** One CSV field: quoted, quotes doubled (RFC 4180), CR/LF replaced so a record stays one line. */
-export function csvField(value: string | number): string {
-  const s = String(value);
-  // Most fields (uuids, stamps, numbers, codec names) need no escaping: one template, no scan copy.
-  let plain = true;
+/** A field's text between its quotes: quotes doubled (RFC 4180), CR/LF replaced by spaces. */
+function csvInner(value: string | number): string {
+  const s = typeof value === 'string' ? value : String(value);
+  // Most fields (uuids, stamps, numbers, codec names) need no escaping: returned as they are.
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 0x22 || c === 0x0d || c === 0x0a) {
-      plain = false;
-      break;
-    }
+    if (c === 0x22 || c === 0x0d || c === 0x0a) return escapeCsv(s);
   }
-  if (plain) return `"${s}"`;
+  return s;
+}
+
+function escapeCsv(s: string): string {
   let clean = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     clean += c === '\r' || c === '\n' ? ' ' : c === '"' ? '""' : c;
   }
-  return `"${clean}"`;
+  return clean;
 }
 
+/** One CSV field: quoted, quotes doubled (RFC 4180), CR/LF replaced so a record stays one line. */
+export function csvField(value: string | number): string {
+  return `"${csvInner(value)}"`;
+}
+
+/** Scratch for cdrCsvLine (synchronous use only). */
+const csvParts: string[] = new Array<string>(CSV_COLUMNS.length).fill('');
+
+/** One Master.csv line: every field quoted; built with one join (no per-field quoted copies). */
 export function cdrCsvLine(r: CdrRecord): string {
-  return CSV_COLUMNS.map((k) => csvField(r[k])).join(',') + '\n';
+  for (let i = 0; i < CSV_COLUMNS.length; i++) csvParts[i] = csvInner(r[CSV_COLUMNS[i]!]);
+  return '"' + csvParts.join('","') + '"\n';
 }
 
 export interface CdrWriterOptions {

@@ -10,14 +10,15 @@
  * holdActivity() (the executing dialplan) has settled, or after finalizeGraceMs.
  */
 import { StrowgerError } from '../util/errors';
-import { TypedEmitter } from '../util/events';
 import { lazyChild, type Logger } from '../util/logger';
 import type { Clock, TimerHandle } from '../util/clock';
 import { newCallerProfile, isCallerProfileField, type CallerProfile } from './caller-profile';
 import { causeToNumber, type HangupCause } from './causes';
+import { ChannelEvents } from './channel-events';
 import { canTransition, isHungUpState, type AnswerState, type CallState, type ChannelState } from './channel-state';
 import type { CoreEventName } from './event-bus';
 import type { MediaHandle } from './media-handle';
+import { TimestampVariables } from './timestamps';
 import type { CallDirection, ChannelDriver } from './types';
 
 /** Wall-clock milliseconds; 0 = not happened. */
@@ -52,11 +53,22 @@ export interface ChannelHost {
   /** Max wait for activities to settle after hangup before REPORTING anyway. */
   readonly finalizeGraceMs: number;
   getGlobal(name: string): string | undefined;
+  /** True when firing `name` would reach a listener (so callers skip building its extra headers). */
+  wantsEvent(name: CoreEventName): boolean;
   fireChannelEvent(channel: Channel, name: CoreEventName, extra?: [string, string][], body?: string): void;
   /** CS_REPORTING: timestamps are set; write the CDR. */
   onReporting(channel: Channel): void;
   /** CS_DESTROY reached: forget the channel. */
   onDestroy(channel: Channel): void;
+}
+
+/**
+ * Variables a channel owes (Channel.deferVariables): a fixed, ordered set of names and a pure
+ * function giving each one's value (undefined: this set does not set that name).
+ */
+export interface DeferredVariables {
+  readonly names: ReadonlySet<string>;
+  value(name: string): string | undefined;
 }
 
 export interface ChannelInit {
@@ -93,10 +105,8 @@ export class Channel {
   readonly initialProfile: Readonly<CallerProfile>;
   driver: ChannelDriver;
   readonly times: ChannelTimes;
-  readonly local = new TypedEmitter<ChannelLocalEvents>();
+  readonly local = new ChannelEvents<ChannelLocalEvents>();
   readonly log: Logger;
-  /** Resolves when the channel reached CS_DESTROY. */
-  readonly destroyed: Promise<void>;
   hangupCause: HangupCause | undefined;
   /** uuid of the channel this one is bridged to (set by the bridge). */
   bridgedTo: string | undefined;
@@ -106,28 +116,34 @@ export class Channel {
   private _state: ChannelState = 'CS_NEW';
   private _callState: CallState = 'DOWN';
   private readonly vars = new Map<string, string>();
+  /** Variables owed (deferVariables), oldest first; undefined when none. */
+  private owed: DeferredVariables[] | undefined;
   /** Made on the first `signal` read (most channels never need one). */
   private hangupController: AbortController | undefined;
-  private readonly activities = new Set<Promise<unknown>>();
-  private resolveDestroyed!: () => void;
+  /** Activities (holdActivity) not yet settled. */
+  private activities = 0;
+  /** Made on the first `destroyed` read (the core itself only waits for it at shutdown). */
+  private destroyedPromise: Promise<void> | undefined;
+  private resolveDestroyed: (() => void) | undefined;
   private finalizing = false;
   private graceTimer: TimerHandle | undefined;
 
+  /** `uuid`, when given, is used instead of init.uuid (saves the caller a copy of `init`). */
   constructor(
     private readonly host: ChannelHost,
-    init: ChannelInit,
+    init: Omit<ChannelInit, 'uuid'> & { uuid?: string },
+    uuid?: string,
   ) {
-    this.uuid = init.uuid;
+    this.uuid = uuid ?? init.uuid ?? '';
     this.direction = init.direction;
     this.name = init.name;
     this.driver = init.driver ?? NULL_DRIVER;
     const now = host.clock.wallNow();
     this.times = { created: now, profileCreated: now, progress: 0, progressMedia: 0, answered: 0, hungup: 0, transfer: 0, bridged: 0 };
-    this.profile = newCallerProfile({ ...init.profile, uuid: this.uuid, chan_name: init.name });
+    this.profile = newCallerProfile(init.profile, this.uuid, init.name);
     this.initialProfile = { ...this.profile };
     // Typed as pino's Logger: it implements the part of it the code base uses (levels, child).
     this.log = lazyChild(host.logger, { uuid: this.uuid });
-    this.destroyed = new Promise((r) => (this.resolveDestroyed = r));
     const vars = init.variables;
     if (vars) for (const k in vars) this.vars.set(k, vars[k]!);
   }
@@ -152,6 +168,15 @@ export class Channel {
   get answerState(): AnswerState {
     return callStateAnswer(this._callState, this.answered, this.earlyMedia, isHungUpState(this._state));
   }
+  /** Resolves when the channel reached CS_DESTROY. */
+  get destroyed(): Promise<void> {
+    if (!this.destroyedPromise) {
+      this.destroyedPromise =
+        this._state === 'CS_DESTROY' ? Promise.resolve() : new Promise<void>((r) => (this.resolveDestroyed = r));
+    }
+    return this.destroyedPromise;
+  }
+
   /** Up = not yet hung up. */
   get up(): boolean {
     return !isHungUpState(this._state);
@@ -172,7 +197,7 @@ export class Channel {
       throw new StrowgerError('CHANNEL_STATE', `illegal channel state transition ${from} -> ${to}`, { uuid: this.uuid });
     }
     this._state = to;
-    this.log.debug({ from, to }, 'channel state');
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ from, to }, 'channel state');
     this.host.fireChannelEvent(this, 'CHANNEL_STATE');
     this.local.emit('state', from, to);
   }
@@ -181,7 +206,9 @@ export class Channel {
     const from = this._callState;
     if (from === to) return;
     this._callState = to;
-    this.host.fireChannelEvent(this, 'CHANNEL_CALLSTATE', [['Original-Channel-Call-State', from]]);
+    if (this.host.wantsEvent('CHANNEL_CALLSTATE')) {
+      this.host.fireChannelEvent(this, 'CHANNEL_CALLSTATE', [['Original-Channel-Call-State', from]]);
+    }
     this.local.emit('callstate', from, to);
   }
 
@@ -189,7 +216,12 @@ export class Channel {
 
   /** Channel variable, else caller-profile field, else global variable (FreeSWITCH lookup order). */
   getVariable(name: string): string | undefined {
-    const v = this.vars.get(name);
+    let v: string | undefined;
+    if (this.owed) {
+      const d = this.owedValue(name);
+      // '' is an owed unset: the variable is gone, the fallbacks still apply.
+      v = d === undefined ? this.vars.get(name) : d || undefined;
+    } else v = this.vars.get(name);
     if (v !== undefined) return v;
     if (isCallerProfileField(name)) return this.profile[name];
     if (name === 'uuid') return this.uuid;
@@ -198,16 +230,65 @@ export class Channel {
 
   /** Only the channel's own variables. */
   getLocalVariable(name: string): string | undefined {
+    if (this.owed) {
+      const d = this.owedValue(name);
+      if (d !== undefined) return d || undefined;
+    }
     return this.vars.get(name);
+  }
+
+  /**
+   * Set the variables `d` describes, later: the same as calling setVariable(name, d.value(name))
+   * now for each of d.names in order (skipping undefined values), for values that are derived
+   * from a snapshot and usually never read. Reads of single variables are answered through
+   * d.value; the variables are written into the map only when the whole map is read or any
+   * variable is written, so order and content stay what eager writes would have made.
+   */
+  deferVariables(d: DeferredVariables): void {
+    if (this.owed) this.owed.push(d);
+    else this.owed = [d];
+  }
+
+  /** CS_REPORTING: the timestamp variables (timestamps.ts), owed rather than written. */
+  deferTimestampVariables(): void {
+    this.deferVariables(new TimestampVariables(this.times));
+  }
+
+  /** The newest owed value of `name` ('' = owed unset), or undefined when no owed set gives it one. */
+  private owedValue(name: string): string | undefined {
+    const owed = this.owed!;
+    for (let i = owed.length - 1; i >= 0; i--) {
+      const d = owed[i]!;
+      if (!d.names.has(name)) continue;
+      const v = d.value(name);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  /** Write the owed variables into the map, oldest set first. */
+  private payOwed(): void {
+    const owed = this.owed!;
+    this.owed = undefined;
+    for (const d of owed) {
+      for (const name of d.names) {
+        const v = d.value(name);
+        if (v === undefined) continue;
+        if (v === '') this.vars.delete(name);
+        else this.vars.set(name, v);
+      }
+    }
   }
 
   /** Set (or with undefined/'' unset) a channel variable. */
   setVariable(name: string, value: string | undefined | null): void {
+    if (this.owed) this.payOwed();
     if (value === undefined || value === null || value === '') this.vars.delete(name);
     else this.vars.set(name, value);
   }
 
   variables(): IterableIterator<[string, string]> {
+    if (this.owed) this.payOwed();
     return this.vars.entries();
   }
 
@@ -216,6 +297,7 @@ export class Channel {
    * name to `export_vars` so originate copies it to B legs.
    */
   exportVariable(rawName: string, value: string | undefined): void {
+    if (this.owed) this.payOwed();
     let name = rawName;
     let local = true;
     if (name.toLowerCase().startsWith('nolocal:')) {
@@ -235,8 +317,11 @@ export class Channel {
 
   /** Variables to copy to a leg originated from this channel (export_vars, incl. nolocal:). */
   exportedVariables(): Record<string, string> {
+    if (this.owed) this.payOwed();
     const out: Record<string, string> = {};
-    for (const name of (this.vars.get('export_vars') ?? '').split(',')) {
+    const list = this.vars.get('export_vars');
+    if (!list) return out;
+    for (const name of list.split(',')) {
       const n = name.trim();
       if (!n) continue;
       const v = this.vars.get(n) ?? this.vars.get(`nolocal:${n}`);
@@ -309,12 +394,12 @@ export class Channel {
     this.vars.set('hangup_cause', cause);
     const q850 = causeToNumber(cause);
     if (q850 <= 127) this.vars.set('hangup_cause_q850', String(q850));
-    this.log.info({ cause, name: this.name }, 'hangup');
+    if (this.log.isLevelEnabled('info')) this.log.info({ cause, name: this.name }, 'hangup');
     // FreeSWITCH switch_channel_perform_hangup: callstate HANGUP, CHANNEL_HANGUP, then the state.
     const from = this._state;
     this._state = 'CS_HANGUP';
     this.setCallState('HANGUP');
-    this.host.fireChannelEvent(this, 'CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
+    if (this.host.wantsEvent('CHANNEL_HANGUP')) this.host.fireChannelEvent(this, 'CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
     this.host.fireChannelEvent(this, 'CHANNEL_STATE');
     this.local.emit('state', from, 'CS_HANGUP');
     this.hangupController?.abort(cause);
@@ -371,22 +456,22 @@ export class Channel {
 
   /** Keep the channel from reaching CS_REPORTING until `p` settles (the running dialplan). */
   holdActivity(p: Promise<unknown>): void {
-    this.activities.add(p);
+    this.activities++;
     const done = (): void => {
-      this.activities.delete(p);
-      if (this.finalizing && this.activities.size === 0) this.finalize();
+      this.activities--;
+      if (this.finalizing && this.activities === 0) this.finalize();
     };
     p.then(done, done);
   }
 
   private scheduleFinalize(): void {
     this.finalizing = true;
-    if (this.activities.size === 0) {
+    if (this.activities === 0) {
       queueMicrotask(() => this.finalize());
       return;
     }
     this.graceTimer = this.host.clock.setTimeout(() => {
-      this.log.warn({ pending: this.activities.size }, 'activity did not settle after hangup; reporting anyway');
+      this.log.warn({ pending: this.activities }, 'activity did not settle after hangup; reporting anyway');
       this.finalize();
     }, this.host.finalizeGraceMs);
   }
@@ -400,12 +485,14 @@ export class Channel {
     } catch (err) {
       this.log.error({ err }, 'reporting failed');
     }
-    this.host.fireChannelEvent(this, 'CHANNEL_HANGUP_COMPLETE', [['Hangup-Cause', this.hangupCause ?? 'NONE']]);
+    if (this.host.wantsEvent('CHANNEL_HANGUP_COMPLETE')) {
+      this.host.fireChannelEvent(this, 'CHANNEL_HANGUP_COMPLETE', [['Hangup-Cause', this.hangupCause ?? 'NONE']]);
+    }
     this.setState('CS_DESTROY');
     this.host.fireChannelEvent(this, 'CHANNEL_DESTROY');
     this.local.emit('destroy');
     this.host.onDestroy(this);
     this.local.removeAllListeners();
-    this.resolveDestroyed();
+    this.resolveDestroyed?.();
   }
 }

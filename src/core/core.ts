@@ -11,6 +11,7 @@ import { realClock, type Clock, type TimerHandle } from '../util/clock';
 import { StrowgerError } from '../util/errors';
 import { uuid as newUuid } from '../util/ids';
 import { logger as rootLogger, type Logger } from '../util/logger';
+import { CallAbort, type AbortLike } from './abort';
 import { Bridge } from './bridge';
 import type { CallerProfile } from './caller-profile';
 import type { HangupCause } from './causes';
@@ -25,9 +26,8 @@ import type { MediaLink } from './media-handle';
 import { legUuid, originate, type OriginateOptions, type OriginateResult } from './originate';
 import { ApiRegistry, ApplicationRegistry, DialplanRegistry, EndpointRegistry } from './registries';
 import { applyTransferFields, Session } from './session';
-import { setTimestampVariables } from './timestamps';
 import { STROWGER_VERSION } from './version';
-import type { AppResult, CallDirection, ChannelDriver, DialplanAction } from './types';
+import type { AppContext, AppResult, CallDirection, ChannelDriver, DialplanAction } from './types';
 
 export { STROWGER_VERSION } from './version';
 
@@ -62,6 +62,26 @@ export interface CoreStats {
 
 export interface CreateChannelOptions extends Omit<ChannelInit, 'uuid'> {
   uuid?: string;
+}
+
+/** An app's context; the AbortSignal behind `signal` is made only if the app reads it. */
+class AppCtx implements AppContext {
+  constructor(
+    readonly core: Core,
+    readonly cancel: CallAbort,
+    readonly log: Logger,
+  ) {}
+  get signal(): AbortSignal {
+    return this.cancel.signal;
+  }
+}
+
+function appHeaders(app: string, data: string, uuid: string): [string, string][] {
+  return [
+    ['Application', app],
+    ['Application-Data', data],
+    ['Application-UUID', uuid],
+  ];
 }
 
 export class Core {
@@ -117,9 +137,10 @@ export class Core {
       logger: this.log,
       finalizeGraceMs,
       getGlobal: (name) => this.globals.get(name),
+      wantsEvent: (name) => this.events.wants(name),
       fireChannelEvent: (ch, name, extra, body) => this.fireChannelEvent(ch, name, extra, body),
       onReporting: (ch) => {
-        setTimestampVariables(ch);
+        ch.deferTimestampVariables();
         this.cdr?.write(ch);
       },
       onDestroy: (ch) => {
@@ -160,7 +181,7 @@ export class Core {
     if (this.closed) throw new StrowgerError('CHANNEL_STATE', 'core is shut down');
     let id = opts.uuid ?? newUuid();
     if (this.channelMap.has(id)) id = newUuid();
-    const ch = new Channel(this.host, { ...opts, uuid: id });
+    const ch = new Channel(this.host, opts, id);
     this.channelMap.set(id, ch);
     this.stats.sessionsSinceStartup++;
     if (this.channelMap.size > this.stats.peakSessions) this.stats.peakSessions = this.channelMap.size;
@@ -240,7 +261,7 @@ export class Core {
     ch: Channel,
     appName: string,
     data: string,
-    opts: { signal?: AbortSignal; inline?: boolean } = {},
+    opts: { signal?: AbortLike; inline?: boolean } = {},
   ): Promise<AppResult | undefined> {
     const def = this.apps.get(appName);
     if (!def) {
@@ -253,30 +274,33 @@ export class Core {
       return undefined;
     }
     if (!ch.up) return undefined;
-    const expanded = await this.expand(data, ch);
+    // Data without '$' (most app data) is used as is, without a turn through the microtask queue.
+    const expanded = data.indexOf('$') < 0 ? data : await this.expand(data, ch);
     // The Application-UUID exists only for the events: drawn when the first one is built.
     let appUuid: string | undefined;
-    const appHeaders = (): [string, string][] => [
-      ['Application', def.name],
-      ['Application-Data', expanded],
-      ['Application-UUID', (appUuid ??= newUuid())],
-    ];
     ch.currentApp = { app: def.name, data: expanded };
     ch.setVariable('current_application', def.name);
     ch.setVariable('current_application_data', expanded);
-    if (this.events.wants('CHANNEL_EXECUTE')) this.fireChannelEvent(ch, 'CHANNEL_EXECUTE', appHeaders());
-    const controller = new AbortController();
-    const abort = (): void => controller.abort('interrupted');
+    if (this.events.wants('CHANNEL_EXECUTE')) {
+      appUuid = newUuid();
+      this.fireChannelEvent(ch, 'CHANNEL_EXECUTE', appHeaders(def.name, expanded, appUuid));
+    }
+    // A cheap abort (abort.ts): the app's AbortSignal is made only if the app reads ctx.signal.
+    const abort = new CallAbort();
     const outer = opts.signal;
-    if (outer?.aborted || !ch.up) controller.abort('interrupted');
-    outer?.addEventListener('abort', abort, { once: true });
-    const offHangup = ch.local.on('hangup', abort);
+    const stop = (): void => abort.abort('interrupted');
+    if (outer?.aborted || !ch.up) abort.abort('interrupted');
+    else outer?.addEventListener('abort', stop, { once: true });
+    ch.local.add('hangup', stop);
     let response = '';
     try {
-      const r = await def.handler(ch, expanded, { core: this, signal: controller.signal, log: ch.log });
+      const ctx = new AppCtx(this, abort, ch.log);
+      // A synchronous handler (set, export, log...) is not awaited: no extra microtask turn.
+      const ret = def.handler(ch, expanded, ctx);
+      const r = ret !== null && typeof ret === 'object' && 'then' in ret ? await ret : ret;
       response = r?.response ?? '';
     } catch (err) {
-      if (controller.signal.aborted) {
+      if (abort.aborted) {
         ch.log.debug({ app: def.name }, 'application interrupted');
       } else {
         const msg = err instanceof Error ? err.message : String(err);
@@ -285,15 +309,17 @@ export class Core {
         if (ch.up) ch.hangup('NORMAL_TEMPORARY_FAILURE');
       }
     } finally {
-      outer?.removeEventListener('abort', abort);
-      offHangup();
+      outer?.removeEventListener('abort', stop);
+      ch.local.off('hangup', stop);
       ch.currentApp = undefined;
       ch.setVariable('current_application', undefined);
       ch.setVariable('current_application_data', undefined);
       ch.setVariable('last_app', def.name);
       ch.setVariable('last_arg', expanded);
       if (this.events.wants('CHANNEL_EXECUTE_COMPLETE')) {
-        this.fireChannelEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [...appHeaders(), ['Application-Response', response || '_none_']]);
+        const h = appHeaders(def.name, expanded, (appUuid ??= newUuid()));
+        h.push(['Application-Response', response || '_none_']);
+        this.fireChannelEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', h);
       }
     }
     return { response };
@@ -350,7 +376,7 @@ export class Core {
   uuidBridge(a: Channel, b: Channel): Bridge | undefined {
     if (!a.up || !b.up || a === b) return undefined;
     let br: Bridge | undefined;
-    const waitIn = async (signal: AbortSignal): Promise<void> => {
+    const waitIn = async (signal: AbortLike): Promise<void> => {
       if (br) await br.wait(signal);
     };
     this.sessions.get(a.uuid)?.interrupt({ kind: 'run', label: 'uuid_bridge', fn: waitIn });

@@ -86,17 +86,18 @@ export function findClosingBracket(s: string, open: number): number {
  */
 export function splitTopLevel(s: string, sep: string): string[] {
   const out: string[] = [];
+  const sep0 = sep.charCodeAt(0);
   let start = 0;
   let i = 0;
   while (i < s.length) {
-    const ch = s[i]!;
-    if (OPENERS[ch]) {
+    const c = s.charCodeAt(i);
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */ || c === 0x3c /* < */) {
       const end = findClosingBracket(s, i);
-      if (end < 0) throw new StrowgerError('DIAL_STRING_INVALID', `unterminated '${ch}' at ${i}`);
+      if (end < 0) throw new StrowgerError('DIAL_STRING_INVALID', `unterminated '${s[i]}' at ${i}`);
       i = end + 1;
       continue;
     }
-    if (ch === sep[0] && s.startsWith(sep, i)) {
+    if (c === sep0 && (sep.length === 1 || s.startsWith(sep, i))) {
       out.push(s.slice(start, i));
       i += sep.length;
       start = i;
@@ -104,7 +105,7 @@ export function splitTopLevel(s: string, sep: string): string[] {
     }
     i++;
   }
-  out.push(s.slice(start));
+  out.push(start === 0 ? s : s.slice(start));
   return out;
 }
 
@@ -116,35 +117,39 @@ export function parseVarList(content: string, into: DialVars = {}): DialVars {
     sep = body[2]!;
     body = body.slice(3);
   }
-  let item = '';
   let quoted = false;
-  const flush = (): void => {
-    const eq = item.indexOf('=');
-    if (eq > 0) {
-      const name = item.slice(0, eq).trim();
-      let value = item.slice(eq + 1);
-      const t = value.trim();
-      if (t.length >= 2 && t[0] === "'" && t[t.length - 1] === "'") value = t.slice(1, -1);
-      if (name) into[name] = value;
-    }
-    item = '';
-  };
+  // The item is built from slices of `body`; only an escaped separator splices one in.
+  let item = '';
+  let from = 0;
+  const sepCode = sep.charCodeAt(0);
   for (let i = 0; i < body.length; i++) {
-    const ch = body[i]!;
-    if (ch === '\\' && body[i + 1] === sep) {
-      item += sep;
+    const c = body.charCodeAt(i);
+    if (c === 0x5c /* \\ */ && body.charCodeAt(i + 1) === sepCode) {
+      item += body.slice(from, i) + sep;
       i++;
+      from = i + 1;
       continue;
     }
-    if (ch === "'") quoted = !quoted;
-    if (ch === sep && !quoted) {
-      flush();
-      continue;
+    if (c === 0x27 /* ' */) quoted = !quoted;
+    if (c === sepCode && !quoted) {
+      addVar(item + body.slice(from, i), into);
+      item = '';
+      from = i + 1;
     }
-    item += ch;
   }
-  flush();
+  addVar(item + body.slice(from), into);
   return into;
+}
+
+/** `name=value` into `into`; a value in single quotes loses them. No '=' (or no name): ignored. */
+function addVar(item: string, into: DialVars): void {
+  const eq = item.indexOf('=');
+  if (eq <= 0) return;
+  const name = item.slice(0, eq).trim();
+  let value = item.slice(eq + 1);
+  const t = value.trim();
+  if (t.length >= 2 && t[0] === "'" && t[t.length - 1] === "'") value = t.slice(1, -1);
+  if (name) into[name] = value;
 }
 
 /** Consume leading var blocks of kind `open` from `s` (after leading spaces); returns the rest. */

@@ -43,20 +43,25 @@ function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');
 }
 
-// Both stamps have one-second resolution: cache the last second formatted (events come in bursts).
-let localSec = NaN;
-let localText = '';
+// Both stamps have one-second resolution: cache formatted seconds (events come in bursts). The
+// local stamp keeps 8 seconds, direct-mapped: a leg's *_stamp variables and CDR mix its start and
+// end seconds, which a single entry would alternate between.
+const LOCAL_SLOTS = 8;
+const localSecs = new Float64Array(LOCAL_SLOTS).fill(NaN);
+const localTexts: string[] = new Array<string>(LOCAL_SLOTS).fill('');
 let gmtSec = NaN;
 let gmtText = '';
 
 /** `YYYY-MM-DD hh:mm:ss` in local time (Event-Date-Local, *_stamp variables). */
 export function formatLocalStamp(ms: number): string {
   const sec = Math.floor(ms / 1000);
-  if (sec === localSec) return localText;
+  const slot = sec & (LOCAL_SLOTS - 1);
+  if (localSecs[slot] === sec) return localTexts[slot]!;
   const d = new Date(ms);
-  localSec = sec;
-  localText = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  return localText;
+  const text = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  localSecs[slot] = sec;
+  localTexts[slot] = text;
+  return text;
 }
 
 /** RFC 822 date in GMT, e.g. `Thu, 01 May 2024 10:00:00 GMT` (Event-Date-GMT). */

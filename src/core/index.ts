@@ -1,4 +1,5 @@
 /** Public surface of the call core. */
+export * from './abort';
 export * from './bridge';
 export * from './caller-profile';
 export * from './causes';

@@ -4,6 +4,7 @@
  * the outcome. See originate.ts for the rules; FreeSWITCH switch_ivr_originate.c for the model.
  */
 import type { TimerHandle } from '../util/clock';
+import { CallAbort, type AbortLike } from './abort';
 import type { CallerProfile } from './caller-profile';
 import { isHangupCause, type HangupCause } from './causes';
 import type { Channel } from './channel';
@@ -11,7 +12,7 @@ import type { Core } from './core';
 import type { DialLeg, DialVars } from './dial-string';
 import type { MediaLink } from './media-handle';
 import type { OriginateResult } from './originate';
-import type { OriginateOutcome, OriginateRequest } from './types';
+import type { ChannelDriver, OriginateOutcome, OriginateRequest } from './types';
 
 export type GroupOutcome =
   | { ok: true; channel: Channel; earlyLink?: MediaLink }
@@ -25,22 +26,54 @@ export interface LegGroupOptions {
   vars: DialVars;
   timeoutSec: number;
   progressSec: number;
-  signal: AbortSignal;
+  signal: AbortLike;
   depth: number;
   makeProfile(leg: DialLeg, legVars: DialVars): CallerProfile;
-  nested(dialString: string, legVars: DialVars, remainingSec: number, signal: AbortSignal): Promise<OriginateResult>;
+  nested(dialString: string, legVars: DialVars, remainingSec: number, signal: AbortLike): Promise<OriginateResult>;
 }
 
 interface Slot {
   leg: DialLeg;
   vars: DialVars;
-  controller: AbortController;
+  controller: CallAbort;
   channel?: Channel;
   createdChannel: boolean;
   done: boolean;
   cause?: HangupCause;
   timers: TimerHandle[];
   offs: (() => void)[];
+}
+
+/** What an endpoint gets for one leg; the AbortSignal behind `signal` is made only if it is read. */
+class LegRequest implements OriginateRequest {
+  readonly data: string;
+  readonly target: string;
+  readonly variables: DialVars;
+  readonly cancel: CallAbort;
+  constructor(
+    private readonly slot: Slot,
+    readonly profile: CallerProfile,
+    readonly originator: Channel | undefined,
+    readonly timeoutSec: number,
+    readonly core: Core,
+  ) {
+    this.data = slot.leg.data;
+    this.target = slot.leg.target;
+    this.variables = { ...slot.vars };
+    this.cancel = slot.controller;
+  }
+  get signal(): AbortSignal {
+    return this.cancel.signal;
+  }
+  createChannel(opts: { name: string; driver: ChannelDriver }): Channel {
+    return this.core.createOutboundChannel({
+      name: opts.name,
+      driver: opts.driver,
+      profile: this.profile,
+      variables: this.slot.vars,
+      originator: this.originator,
+    });
+  }
 }
 
 function positiveInt(v: string | undefined): number | undefined {
@@ -73,14 +106,14 @@ export class LegGroup {
   private earlyLink: MediaLink | undefined;
   private earlySlot: Slot | undefined;
   private lastCreateFailure: HangupCause | undefined;
-  private offAbort: (() => void) | undefined;
+  private readonly onAbort = (): void => void this.finish({ ok: false, cause: this.abortCause(), cancelled: true });
   private ringback: AbortController | undefined;
 
   constructor(private readonly o: LegGroupOptions) {
     this.slots = o.legs.map((leg) => ({
       leg,
       vars: { ...o.vars, ...leg.vars },
-      controller: new AbortController(),
+      controller: new CallAbort(),
       createdChannel: false,
       done: false,
       timers: [],
@@ -98,9 +131,7 @@ export class LegGroup {
         void this.finish({ ok: false, cause: this.abortCause(), cancelled: true });
         return;
       }
-      const onAbort = (): void => void this.finish({ ok: false, cause: this.abortCause(), cancelled: true });
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.offAbort = () => signal.removeEventListener('abort', onAbort);
+      signal.addEventListener('abort', this.onAbort, { once: true });
       this.timers.push(clock.setTimeout(() => void this.finish({ ok: false, cause: 'NO_ANSWER', timedOut: true }), this.o.timeoutSec * 1000));
       if (this.o.progressSec < this.o.timeoutSec) {
         this.timers.push(
@@ -144,17 +175,7 @@ export class LegGroup {
       return;
     }
     const profile = this.o.makeProfile(slot.leg, slot.vars);
-    const req: OriginateRequest = {
-      data: slot.leg.data,
-      target: slot.leg.target,
-      variables: { ...slot.vars },
-      profile,
-      originator,
-      timeoutSec: this.remainingSec(),
-      signal: slot.controller.signal,
-      core,
-      createChannel: ({ name, driver }) => core.createOutboundChannel({ name, driver, profile, variables: slot.vars, originator }),
-    };
+    const req = new LegRequest(slot, profile, originator, this.remainingSec(), core);
     let p: Promise<OriginateOutcome>;
     try {
       p = endpoint.originate(req);
@@ -177,7 +198,7 @@ export class LegGroup {
     }
     if ('dialString' in outcome) {
       if (this.finished || slot.done) return;
-      this.o.nested(outcome.dialString, slot.vars, this.remainingSec(), slot.controller.signal).then(
+      this.o.nested(outcome.dialString, slot.vars, this.remainingSec(), slot.controller).then(
         (r) => {
           if (!r.ok) return this.slotFailed(slot, r.cause, true);
           if (this.finished || slot.done) {
@@ -345,7 +366,7 @@ export class LegGroup {
     if (!outcome.ok && outcome.timedOut && this.forceReason) outcome = { ...outcome, cause: this.forceReason };
     this.outcome = outcome;
     for (const t of this.timers) t.cancel();
-    this.offAbort?.();
+    this.o.signal.removeEventListener('abort', this.onAbort);
     this.stopRingback();
     const loser = this.loserCause();
     for (const s of this.slots) {

@@ -16,11 +16,12 @@
  * unless ignore_early_media=true|consume (nothing) or =ring_ready (A gets 180 instead).
  */
 import { uuid as newUuid } from '../util/ids';
+import { CallAbort, type AbortLike } from './abort';
 import { newCallerProfile, type CallerProfile } from './caller-profile';
 import { isHangupCause, type HangupCause } from './causes';
 import type { Channel } from './channel';
 import type { Core } from './core';
-import { parseDialString, type DialBranch, type DialLeg, type DialVars } from './dial-string';
+import { parseDialString, type DialBranch, type DialLeg, type DialString, type DialVars } from './dial-string';
 import type { MediaLink } from './media-handle';
 import { LegGroup, type GroupOutcome } from './originate-group';
 
@@ -34,7 +35,7 @@ export interface OriginateOptions {
   callerIdName?: string;
   callerIdNumber?: string;
   /** Abort to cancel; a HangupCause as the abort reason is used for the legs. */
-  signal?: AbortSignal;
+  signal?: AbortLike;
   /** Internal: nesting depth of dial-string substitutions (user/ -> contacts). */
   depth?: number;
 }
@@ -62,6 +63,35 @@ const INHERITED_CONTROL_VARS = [
 ];
 
 export const MAX_ORIGINATE_DEPTH = 4;
+
+/**
+ * Parsed dial strings by text. A switch dials the same strings over and over (the bridge data of
+ * a dialplan extension, a user's contacts), and the parse is read-only input to the originate,
+ * so results are shared, frozen against accidental mutation. Bounded: cleared when full.
+ */
+const parsedCache = new Map<string, DialString>();
+const PARSED_CACHE_MAX = 512;
+const PARSED_CACHE_MAX_LENGTH = 1024;
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** parseDialString through the cache (throws like it for an invalid string, which is not cached). */
+export function parseDialStringCached(dialString: string): DialString {
+  const hit = parsedCache.get(dialString);
+  if (hit) return hit;
+  const parsed = parseDialString(dialString);
+  if (dialString.length <= PARSED_CACHE_MAX_LENGTH) {
+    if (parsedCache.size >= PARSED_CACHE_MAX) parsedCache.clear();
+    parsedCache.set(dialString, deepFreeze(parsed));
+  }
+  return parsed;
+}
 
 /** DIALSTATUS as FreeSWITCH sets it after a failed originate. */
 export function dialStatusFor(cause: HangupCause): string {
@@ -97,20 +127,26 @@ export function isTrue(v: string | undefined): boolean {
 /** Build the B leg's caller profile (switch_ivr_originate: A's profile cloned, overrides applied). */
 function legProfile(leg: DialLeg, vars: DialVars, opts: OriginateOptions): CallerProfile {
   const a = opts.originator;
-  const base: Partial<CallerProfile> = a
-    ? { ...a.profile }
-    : { caller_id_name: opts.callerIdName ?? '', caller_id_number: opts.callerIdNumber ?? '0000000000' };
+  let name: string;
+  let number: string;
   if (a) {
-    const effName = a.getLocalVariable('effective_caller_id_name');
-    const effNum = a.getLocalVariable('effective_caller_id_number');
-    if (effName) base.caller_id_name = effName;
-    if (effNum) base.caller_id_number = effNum;
-    if (opts.callerIdName) base.caller_id_name = opts.callerIdName;
-    if (opts.callerIdNumber) base.caller_id_number = opts.callerIdNumber;
+    name = a.getLocalVariable('effective_caller_id_name') || a.profile.caller_id_name;
+    number = a.getLocalVariable('effective_caller_id_number') || a.profile.caller_id_number;
+    if (opts.callerIdName) name = opts.callerIdName;
+    if (opts.callerIdNumber) number = opts.callerIdNumber;
+  } else {
+    name = opts.callerIdName ?? '';
+    number = opts.callerIdNumber ?? '0000000000';
   }
-  if (vars.origination_caller_id_name !== undefined) base.caller_id_name = vars.origination_caller_id_name;
-  if (vars.origination_caller_id_number !== undefined) base.caller_id_number = vars.origination_caller_id_number;
-  const p = newCallerProfile({ ...base, ani: vars.origination_ani ?? base.caller_id_number ?? '' });
+  if (vars.origination_caller_id_name !== undefined) name = vars.origination_caller_id_name;
+  if (vars.origination_caller_id_number !== undefined) number = vars.origination_caller_id_number;
+  // A's profile (or the defaults) with the caller id replaced; orig_* and ani default to it.
+  const p = newCallerProfile(a?.profile);
+  p.caller_id_name = name;
+  p.caller_id_number = number;
+  p.orig_caller_id_name = a?.profile.orig_caller_id_name || name;
+  p.orig_caller_id_number = a?.profile.orig_caller_id_number || number;
+  p.ani = vars.origination_ani || number;
   p.destination_number = leg.data || 'service';
   p.callee_id_name = 'Outbound Call';
   p.callee_id_number = p.destination_number;
@@ -127,7 +163,7 @@ interface Shared {
   depth: number;
 }
 
-async function runBranch(shared: Shared, enterpriseVars: DialVars, branch: DialBranch, signal: AbortSignal): Promise<OriginateResult> {
+async function runBranch(shared: Shared, enterpriseVars: DialVars, branch: DialBranch, signal: AbortLike): Promise<OriginateResult> {
   const vars: DialVars = { ...shared.baseVars, ...enterpriseVars, ...branch.vars };
   const timeoutSec = positiveInt(vars.originate_timeout) ?? shared.timeoutSec;
   const progressSec = positiveInt(vars.progress_timeout) ?? timeoutSec;
@@ -162,15 +198,20 @@ async function runBranch(shared: Shared, enterpriseVars: DialVars, branch: DialB
   return { ok: false, cause: last && !last.ok ? last.cause : 'DESTINATION_OUT_OF_ORDER' };
 }
 
-function abortCause(signal: AbortSignal): HangupCause {
+function abortCause(signal: AbortLike): HangupCause {
   const r: unknown = signal.reason;
   return typeof r === 'string' && isHangupCause(r) ? r : 'ORIGINATOR_CANCEL';
 }
 
 /** Run every ':_:' branch in parallel; first success wins (enterprise originate). */
-async function runBranches(shared: Shared, enterpriseVars: DialVars, branches: DialBranch[], signal: AbortSignal): Promise<OriginateResult> {
+function runBranches(shared: Shared, enterpriseVars: DialVars, branches: DialBranch[], signal: AbortLike): Promise<OriginateResult> {
+  // One branch (nearly every dial string): its own promise, not one more async frame around it.
   if (branches.length === 1) return runBranch(shared, enterpriseVars, branches[0]!, signal);
-  const controllers = branches.map(() => new AbortController());
+  return runParallelBranches(shared, enterpriseVars, branches, signal);
+}
+
+async function runParallelBranches(shared: Shared, enterpriseVars: DialVars, branches: DialBranch[], signal: AbortLike): Promise<OriginateResult> {
+  const controllers = branches.map(() => new CallAbort());
   const onAbort = (): void => controllers.forEach((c) => c.abort(signal.reason));
   signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -179,7 +220,7 @@ async function runBranches(shared: Shared, enterpriseVars: DialVars, branches: D
       let firstFailure: OriginateResult | undefined;
       let done = false;
       branches.forEach((b, i) => {
-        runBranch(shared, enterpriseVars, b, controllers[i]!.signal).then(
+        runBranch(shared, enterpriseVars, b, controllers[i]!).then(
           (r) => {
             if (done) {
               if (r.ok) r.channel.hangup('LOSE_RACE');
@@ -225,7 +266,7 @@ export async function originate(core: Core, dialString: string, opts: OriginateO
   }
   let parsed;
   try {
-    parsed = parseDialString(dialString);
+    parsed = parseDialStringCached(dialString);
   } catch (err) {
     core.log.warn({ err, dialString }, 'invalid dial string');
     if (a && depth === 0) {
@@ -251,20 +292,18 @@ export async function originate(core: Core, dialString: string, opts: OriginateO
     }
   }
 
-  const controller = new AbortController();
+  const controller = new CallAbort();
   const outer = opts.signal;
-  const onOuterAbort = (): void => controller.abort(outer?.reason);
-  if (outer?.aborted) controller.abort(outer.reason);
-  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const onOuterAbort = controller.follow(outer);
   const onAHangup = (): void => controller.abort('ORIGINATOR_CANCEL');
-  const offA = a?.local.on('hangup', onAHangup);
+  a?.local.add('hangup', onAHangup);
 
   let result: OriginateResult;
   try {
-    result = await runBranches({ core, opts, baseVars, timeoutSec, depth }, parsed.enterpriseVars, parsed.branches, controller.signal);
+    result = await runBranches({ core, opts, baseVars, timeoutSec, depth }, parsed.enterpriseVars, parsed.branches, controller);
   } finally {
-    outer?.removeEventListener('abort', onOuterAbort);
-    offA?.();
+    if (onOuterAbort) outer!.removeEventListener('abort', onOuterAbort);
+    a?.local.off('hangup', onAHangup);
   }
 
   if (a && depth === 0) {

@@ -11,13 +11,14 @@
  * Interrupts (transfer, uuid_bridge) abort the running app through its AbortSignal and are
  * handled between actions. Hangup aborts the running app too; the runner then ends.
  */
+import { CallAbort, type AbortLike } from './abort';
 import type { Channel } from './channel';
 import type { Core } from './core';
 import type { DialplanAction } from './types';
 
 export type Interrupt =
   | { kind: 'transfer'; destination: string; dialplan?: string; context?: string }
-  | { kind: 'run'; label: string; fn: (signal: AbortSignal) => Promise<void> };
+  | { kind: 'run'; label: string; fn: (signal: AbortLike) => Promise<void> };
 
 export interface SessionMode {
   /** true: start with a dialplan hunt; false: run `actions` directly (originate &app()). */
@@ -29,7 +30,7 @@ export class Session {
   private actions: DialplanAction[] = [];
   private index = 0;
   private readonly pending: Interrupt[] = [];
-  private current: AbortController | undefined;
+  private current: CallAbort | undefined;
   private transfers = 0;
   private runPromise: Promise<void> | undefined;
 
@@ -62,9 +63,9 @@ export class Session {
     return this.pending.length > 0;
   }
 
-  /** A fresh controller for the next app (or interrupt body); the channel's hangup aborts it too. */
-  private nextController(): AbortController {
-    const c = new AbortController();
+  /** A fresh abort for the next app (or interrupt body); the channel's hangup aborts it too. */
+  private nextController(): CallAbort {
+    const c = new CallAbort();
     this.current = c;
     return c;
   }
@@ -87,14 +88,15 @@ export class Session {
           if (!ch.up) break;
           ch.setState('CS_EXECUTE');
         }
-        needRoute = await this.drainInterrupts();
+        // Interrupts are rare: no async call (promise and frame) when none is queued.
+        needRoute = this.pending.length > 0 && (await this.drainInterrupts());
         if (needRoute) continue;
         if (this.index >= this.actions.length) break;
         const action = this.actions[this.index++]!;
         const c = this.nextController();
-        await this.core.executeApplication(ch, action.app, action.data, { signal: c.signal });
+        await this.core.executeApplication(ch, action.app, action.data, { signal: c });
         this.current = undefined;
-        needRoute = await this.drainInterrupts();
+        needRoute = this.pending.length > 0 && (await this.drainInterrupts());
       }
       if (ch.up && !needRoute) {
         ch.log.debug('dialplan finished without hangup');
@@ -119,7 +121,7 @@ export class Session {
       const c = this.nextController();
       const off = this.channel.local.on('hangup', () => c.abort('hangup'));
       try {
-        await i.fn(c.signal);
+        await i.fn(c);
       } catch (err) {
         this.channel.log.error({ err, interrupt: i.label }, 'interrupt failed');
       } finally {
@@ -162,10 +164,12 @@ export class Session {
         const r = await provider.hunt(ch, { core: this.core, arg, log: ch.log });
         if (!ch.up) return undefined;
         if (r) {
-          ch.log.info(
-            { dialplan: name, context: ch.profile.context, destination: ch.profile.destination_number, extension: r.extension },
-            'routing hit',
-          );
+          if (ch.log.isLevelEnabled('info')) {
+            ch.log.info(
+              { dialplan: name, context: ch.profile.context, destination: ch.profile.destination_number, extension: r.extension },
+              'routing hit',
+            );
+          }
           if (r.extension) ch.setVariable('current_extension', r.extension);
           return r.actions;
         }

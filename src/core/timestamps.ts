@@ -2,8 +2,14 @@
  * CDR timestamp variables set when a channel reaches CS_REPORTING (FreeSWITCH
  * switch_channel_set_timestamps): *_stamp (local time text), *_epoch (s), *_uepoch (µs) and the
  * durations. Seconds are differences of whole epoch seconds, as FreeSWITCH computes them.
+ *
+ * They are derived from channel.times alone, so the core does not write them at REPORTING: the
+ * channel owes them (Channel.deferVariables with TimestampVariables), answers a read of one of
+ * them from its times and writes them all, in setTimestampVariables' order, only when its whole
+ * variable set is read or a variable is written. Most channels are destroyed right after
+ * REPORTING, with the CDR as the only reader.
  */
-import type { Channel } from './channel';
+import type { Channel, ChannelTimes, DeferredVariables } from './channel';
 import { formatLocalStamp } from './event-headers';
 
 function sec(ms: number): number {
@@ -21,7 +27,7 @@ export interface CallDurations {
   billmsec: number;
 }
 
-export function computeDurations(ch: Channel): CallDurations {
+export function computeDurations(ch: { times: ChannelTimes }): CallDurations {
   const t = ch.times;
   const end = t.hungup || t.created;
   const ans = t.answered;
@@ -39,36 +45,86 @@ export function computeDurations(ch: Channel): CallDurations {
   };
 }
 
+type TimeField = 'created' | 'profileCreated' | 'answered' | 'bridged' | 'progress' | 'progressMedia' | 'hungup';
+
+/** Variable prefix -> the time it stamps, in setTimestampVariables' order. */
+const STAMPS: readonly [string, TimeField][] = [
+  ['start', 'created'],
+  ['profile_start', 'profileCreated'],
+  ['answer', 'answered'],
+  ['bridge', 'bridged'],
+  ['progress', 'progress'],
+  ['progress_media', 'progressMedia'],
+  ['end', 'hungup'],
+];
+
 /** `<prefix>_stamp`, `_epoch`, `_uepoch` (variable names built once, not per call). */
-const STAMP_NAMES: Record<string, [string, string, string]> = {};
-for (const p of ['start', 'profile_start', 'answer', 'bridge', 'progress', 'progress_media', 'end']) {
-  STAMP_NAMES[p] = [`${p}_stamp`, `${p}_epoch`, `${p}_uepoch`];
+const STAMP_NAMES: readonly [string, string, string, TimeField][] = STAMPS.map(([p, f]) => [`${p}_stamp`, `${p}_epoch`, `${p}_uepoch`, f]);
+
+const DURATION_NAMES: readonly [string, keyof CallDurations][] = [
+  ['duration', 'duration'],
+  ['billsec', 'billsec'],
+  ['progresssec', 'progresssec'],
+  ['answersec', 'answersec'],
+  ['waitsec', 'waitsec'],
+  ['progress_mediasec', 'progressMediasec'],
+  ['mduration', 'mduration'],
+  ['billmsec', 'billmsec'],
+];
+
+/** How one derived variable is computed: a stamp form of a time, or a duration. */
+type Derivation = { field: TimeField; form: 0 | 1 | 2 } | { duration: keyof CallDurations };
+
+const DERIVED = new Map<string, Derivation>();
+for (const [stampName, epochName, uepochName, field] of STAMP_NAMES) {
+  DERIVED.set(stampName, { field, form: 0 });
+  DERIVED.set(epochName, { field, form: 1 });
+  DERIVED.set(uepochName, { field, form: 2 });
+}
+for (const [name, key] of DURATION_NAMES) DERIVED.set(name, { duration: key });
+
+function stampText(ms: number, form: 0 | 1 | 2): string {
+  return form === 0 ? formatLocalStamp(ms) : form === 1 ? String(sec(ms)) : String(Math.round(ms * 1000));
 }
 
-function stamp(ch: Channel, prefix: string, ms: number): void {
-  if (!ms) return;
-  const names = STAMP_NAMES[prefix]!;
-  ch.setVariable(names[0], formatLocalStamp(ms));
-  ch.setVariable(names[1], String(sec(ms)));
-  ch.setVariable(names[2], String(Math.round(ms * 1000)));
+/** Every name setTimestampVariables may set, in its order. */
+const TIMESTAMP_NAMES: ReadonlySet<string> = new Set(DERIVED.keys());
+
+/** setTimestampVariables as owed variables (Channel.deferVariables). */
+export class TimestampVariables implements DeferredVariables {
+  readonly names = TIMESTAMP_NAMES;
+  constructor(private readonly times: ChannelTimes) {}
+  value(name: string): string | undefined {
+    return timestampVariable(this.times, name);
+  }
+}
+
+/** True for the names setTimestampVariables may set. */
+export function isTimestampVariable(name: string): boolean {
+  return DERIVED.has(name);
+}
+
+/**
+ * The value setTimestampVariables would give `name` from these times; undefined when it would not
+ * set it (not one of its names, or the stamp of something that did not happen).
+ */
+export function timestampVariable(times: ChannelTimes, name: string): string | undefined {
+  const d = DERIVED.get(name);
+  if (!d) return undefined;
+  if ('duration' in d) return String(computeDurations({ times })[d.duration]);
+  const ms = times[d.field];
+  return ms ? stampText(ms, d.form) : undefined;
 }
 
 export function setTimestampVariables(ch: Channel): void {
   const t = ch.times;
-  stamp(ch, 'start', t.created);
-  stamp(ch, 'profile_start', t.profileCreated);
-  stamp(ch, 'answer', t.answered);
-  stamp(ch, 'bridge', t.bridged);
-  stamp(ch, 'progress', t.progress);
-  stamp(ch, 'progress_media', t.progressMedia);
-  stamp(ch, 'end', t.hungup);
+  for (const [stampName, epochName, uepochName, field] of STAMP_NAMES) {
+    const ms = t[field];
+    if (!ms) continue;
+    ch.setVariable(stampName, formatLocalStamp(ms));
+    ch.setVariable(epochName, String(sec(ms)));
+    ch.setVariable(uepochName, String(Math.round(ms * 1000)));
+  }
   const d = computeDurations(ch);
-  ch.setVariable('duration', String(d.duration));
-  ch.setVariable('billsec', String(d.billsec));
-  ch.setVariable('progresssec', String(d.progresssec));
-  ch.setVariable('answersec', String(d.answersec));
-  ch.setVariable('waitsec', String(d.waitsec));
-  ch.setVariable('progress_mediasec', String(d.progressMediasec));
-  ch.setVariable('mduration', String(d.mduration));
-  ch.setVariable('billmsec', String(d.billmsec));
+  for (const [name, key] of DURATION_NAMES) ch.setVariable(name, String(d[key]));
 }

@@ -4,6 +4,7 @@
  * a dialplan engine or an app: they register themselves here.
  */
 import type { Logger } from '../util/logger';
+import type { AbortLike } from './abort';
 import type { CallerProfile } from './caller-profile';
 import type { HangupCause } from './causes';
 import type { Channel } from './channel';
@@ -57,8 +58,13 @@ export interface OriginateRequest {
   originator?: Channel;
   /** Ring time limit in seconds; the core enforces it, endpoints may use it for their own timers. */
   timeoutSec: number;
-  /** Aborted when the originate no longer wants this leg (another leg won, timeout, cancel). */
-  signal: AbortSignal;
+  /**
+   * Aborted when the originate no longer wants this leg (another leg won, timeout, cancel). A real
+   * AbortSignal, made when first read: an endpoint that only tests or listens should use `cancel`.
+   */
+  readonly signal: AbortSignal;
+  /** The same abort state as `signal`, without an EventTarget behind it (abort.ts). */
+  readonly cancel: AbortLike;
   core: Core;
   /**
    * Create the outbound channel for this leg with the request's variables and profile applied
@@ -113,8 +119,13 @@ export interface DialplanProvider {
 
 export interface AppContext {
   core: Core;
-  /** Aborted on hangup, transfer, or another interruption of the running app. */
-  signal: AbortSignal;
+  /**
+   * Aborted on hangup, transfer, or another interruption of the running app. A real AbortSignal,
+   * made when first read: apps that only test or listen for the abort should use `cancel`.
+   */
+  readonly signal: AbortSignal;
+  /** The same abort state as `signal`, without an EventTarget behind it (abort.ts). */
+  readonly cancel: AbortLike;
   log: Logger;
 }
 

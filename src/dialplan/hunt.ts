@@ -74,6 +74,12 @@ interface Outcome {
   substitute: boolean;
 }
 
+interface FieldMatch {
+  value: string;
+  expression: string;
+  match: RegExpExecArray | null;
+}
+
 class Hunt {
   readonly actions: DialplanAction[] = [];
   /** First extension that queued (or ran inline) anything. */
@@ -110,14 +116,19 @@ class Hunt {
     let proceed = false;
     for (const c of conditions) {
       if (!this.alive()) return false;
-      const o = await this.evaluate(c);
+      // evaluate and run finish synchronously unless something must be expanded or run inline:
+      // no promise then.
+      const e = this.evaluate(c);
+      const o = e instanceof Promise ? await e : e;
       if (o.passed) {
         proceed = true;
         if (o.substitute && o.match) this.subject.setVariable('DP_MATCH', captureArrayValue(o.match));
-        await this.run(c.actions, o.substitute ? o.match : undefined);
+        const r = this.run(c.actions, o.substitute ? o.match : undefined);
+        if (r) await r;
       } else {
         proceed = c.antiActions.length > 0;
-        await this.run(c.antiActions, undefined);
+        const r = this.run(c.antiActions, undefined);
+        if (r) await r;
       }
       const b = c.breakMode;
       if (b === 'always' || (b === 'on-true' && o.passed) || (b === 'on-false' && !o.passed)) break;
@@ -134,9 +145,25 @@ class Hunt {
     return proceed || !requireNested;
   }
 
-  /** Queue (or run inline) a list of actions; `match` !== undefined -> substitute $N from it. */
-  private async run(list: readonly ActionDef[], match: RegExpExecArray | null | undefined): Promise<void> {
-    for (const a of list) {
+  /**
+   * Queue (or run inline) a list of actions; `match` !== undefined -> substitute $N from it.
+   * Synchronous (undefined) unless an inline action must run: the rest then runs in runFrom.
+   */
+  private run(list: readonly ActionDef[], match: RegExpExecArray | null | undefined): Promise<void> | undefined {
+    for (let k = 0; k < list.length; k++) {
+      const a = list[k]!;
+      if (a.inline) return this.runFrom(list, k, match);
+      if (!this.alive()) return undefined;
+      this.extension ??= this.currentExtension;
+      const data = match === undefined ? a.data : substituteCaptures(a.data, match);
+      for (let n = 0; n < a.loop; n++) this.actions.push({ app: a.app, data });
+    }
+    return undefined;
+  }
+
+  private async runFrom(list: readonly ActionDef[], start: number, match: RegExpExecArray | null | undefined): Promise<void> {
+    for (let k = start; k < list.length; k++) {
+      const a = list[k]!;
       if (!this.alive()) return;
       this.extension ??= this.currentExtension;
       const data = match === undefined ? a.data : substituteCaptures(a.data, match);
@@ -151,16 +178,21 @@ class Hunt {
     }
   }
 
-  private async evaluate(c: ConditionDef): Promise<Outcome> {
+  private evaluate(c: ConditionDef): Outcome | Promise<Outcome> {
     const timeOk = c.time ? this.timeMatches(c.time) : undefined;
     if (c.regexMode) return this.evaluateRegexes(c, timeOk);
     if (c.field === undefined) {
       // No field: an absolute condition, or a time-only one.
       return { passed: timeOk !== false, match: null, substitute: false };
     }
-    const r = await this.matchField(c.field, c.expression);
+    const field = c.field;
+    const r = this.matchField(field, c.expression);
+    return r instanceof Promise ? r.then((m) => this.fieldOutcome(field, m, timeOk)) : this.fieldOutcome(field, r, timeOk);
+  }
+
+  private fieldOutcome(field: string, r: FieldMatch, timeOk: boolean | undefined): Outcome {
     const passed = r.match !== null && timeOk !== false;
-    this.debug({ field: c.field, value: r.value, expression: r.expression, time: timeOk }, passed ? 'Regex (PASS)' : 'Regex (FAIL)');
+    this.debug({ field, value: r.value, expression: r.expression, time: timeOk }, passed ? 'Regex (PASS)' : 'Regex (FAIL)');
     return { passed, match: r.match, substitute: r.expression.includes('(') };
   }
 
@@ -176,7 +208,8 @@ class Hunt {
       const childTime = r.time ? this.timeMatches(r.time) : undefined;
       let ok: boolean;
       if (r.field !== undefined) {
-        const m = await this.matchField(r.field, r.expression);
+        const mf = this.matchField(r.field, r.expression);
+        const m = mf instanceof Promise ? await mf : mf;
         ok = m.match !== null && childTime !== false;
         this.debug({ field: r.field, value: m.value, expression: m.expression, mode }, ok ? 'Regex (PASS)' : 'Regex (FAIL)');
         if (m.expression.includes('(')) {
@@ -195,18 +228,24 @@ class Hunt {
     return { passed: regexOk && timeOk !== false, match: captured?.match ?? null, substitute: captured !== undefined };
   }
 
-  /** Field value (expanded when it holds '$'), expression (expanded) and the match. */
-  private async matchField(
-    field: string,
-    expr: ExpressionDef,
-  ): Promise<{ value: string; expression: string; match: RegExpExecArray | null }> {
+  /**
+   * Field value (expanded when it holds '$'), expression (expanded) and the match. Synchronous
+   * unless something has to be expanded.
+   */
+  private matchField(field: string, expr: ExpressionDef): FieldMatch | Promise<FieldMatch> {
+    if (field.includes('$') || (!expr.compiled && expr.source.includes('$'))) return this.matchFieldExpanded(field, expr);
+    return this.matchValue(field, this.subject.field(field), expr.source, expr.compiled);
+  }
+
+  private async matchFieldExpanded(field: string, expr: ExpressionDef): Promise<FieldMatch> {
     const value = field.includes('$') ? await this.subject.expand(field) : this.subject.field(field);
     let expression = expr.source;
-    let re: RegExp | PatternError | undefined = expr.compiled;
-    if (!re) {
-      if (expression.includes('$')) expression = await this.subject.expand(expression);
-      re = this.patterns.get(expression);
-    }
+    if (!expr.compiled && expression.includes('$')) expression = await this.subject.expand(expression);
+    return this.matchValue(field, value, expression, expr.compiled);
+  }
+
+  private matchValue(field: string, value: string, expression: string, compiled: RegExp | PatternError | undefined): FieldMatch {
+    const re = compiled ?? this.patterns.get(expression);
     if (re instanceof PatternError) {
       this.opts.log?.error({ extension: this.currentExtension, expression, err: re.message }, 'bad dialplan expression');
       return { value, expression, match: null };

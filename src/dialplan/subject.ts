@@ -45,16 +45,35 @@ export function profileField(ch: Channel, name: string): string {
 }
 
 /** Adapts a core channel (and the core behind the hunt context) to HuntSubject. */
+/** The hunt's view of a channel (one small object per hunt, methods on the prototype). */
+class ChannelHuntSubject implements HuntSubject {
+  constructor(
+    private readonly ch: Channel,
+    private readonly ctx: HuntContext,
+  ) {}
+  field(name: string): string {
+    return profileField(this.ch, name);
+  }
+  getVariable(name: string): string | undefined {
+    return this.ch.getVariable(name);
+  }
+  setVariable(name: string, value: string | undefined): void {
+    this.ch.setVariable(name, value);
+  }
+  expand(template: string): Promise<string> {
+    return this.ctx.core.expand(template, this.ch);
+  }
+  async executeInline(app: string, data: string): Promise<void> {
+    await this.ctx.core.executeApplication(this.ch, app, data, { inline: true });
+  }
+  now(): number {
+    return this.ctx.core.clock.wallNow();
+  }
+  alive(): boolean {
+    return this.ch.up;
+  }
+}
+
 export function channelHuntSubject(ch: Channel, ctx: HuntContext): HuntSubject {
-  return {
-    field: (name) => profileField(ch, name),
-    getVariable: (name) => ch.getVariable(name),
-    setVariable: (name, value) => ch.setVariable(name, value),
-    expand: (template) => ctx.core.expand(template, ch),
-    async executeInline(app, data) {
-      await ctx.core.executeApplication(ch, app, data, { inline: true });
-    },
-    now: () => ctx.core.clock.wallNow(),
-    alive: () => ch.up,
-  };
+  return new ChannelHuntSubject(ch, ctx);
 }

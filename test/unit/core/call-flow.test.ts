@@ -64,6 +64,39 @@ describe('session execution', () => {
     expect(clock.pending()).toBe(0);
   });
 
+  it('an app that reads ctx.signal gets a real AbortSignal aborted on hangup, and on transfer', async () => {
+    const { core } = setup({ default: { w: [act('waiter')], t: [act('waiter')], x: [act('hangup')] } });
+    const seen: { real: boolean; reason: unknown }[] = [];
+    core.apps.register({
+      name: 'waiter',
+      syntax: '',
+      summary: 'waits on the AbortSignal',
+      handler: (_ch, _data, { signal, cancel }) =>
+        new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => {
+            seen.push({ real: signal instanceof AbortSignal, reason: signal.reason });
+            expect(cancel.aborted).toBe(true);
+            resolve();
+          });
+        }),
+    });
+    const { ch } = inbound(core, 'w');
+    const done = core.startInbound(ch);
+    await flush();
+    ch.hangup('NORMAL_CLEARING');
+    await done;
+    const { ch: c2 } = inbound(core, 't');
+    const d2 = core.startInbound(c2);
+    await flush();
+    core.transfer(c2, 'x');
+    await d2;
+    expect(seen).toEqual([
+      { real: true, reason: 'interrupted' },
+      { real: true, reason: 'interrupted' },
+    ]);
+    expect(c2.hangupCause).toBe('NORMAL_CLEARING');
+  });
+
   it('transfer re-enters routing with the new destination and context', async () => {
     const { core, dialplan } = setup({
       default: { '2000': [act('set', 'x=1'), act('transfer', '3000 XML other'), act('set', 'never=1')] },

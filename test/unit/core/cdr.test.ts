@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerDptools } from '../../../src/apps';
-import { CSV_COLUMNS, CdrWriter, csvField } from '../../../src/core';
+import { CSV_COLUMNS, CdrWriter, cdrCsvLine, csvField } from '../../../src/core';
 import { advance, flush, inbound, makeCore, TableDialplan } from './fakes';
 
 const dirs: string[] = [];
@@ -114,6 +114,10 @@ describe('CDRs', () => {
     expect(rec).toMatchObject({ duration: 7, billsec: 0, hangup_cause: 'NO_ANSWER', answer_stamp: '' });
     expect(writer.written).toBe(1);
     expect(csvField('a"b')).toBe('"a""b"');
+    // The whole line is exactly every column through csvField, joined by commas.
+    const record = JSON.parse(readFileSync(join(dir, 'cdr.jsonl'), 'utf8'));
+    expect(lines[0] + '\n').toBe(CSV_COLUMNS.map((k) => csvField(record[k])).join(',') + '\n');
+    expect(cdrCsvLine(record)).toBe(lines[0] + '\n');
   });
 
   it('the records of one event-loop turn are appended together after that turn', async () => {

@@ -31,4 +31,32 @@ describe('Channel', () => {
     expect(child.bindings()).toMatchObject({ uuid: ch.uuid, extra: 1 });
     expect(ch.log.bindings()).toMatchObject({ uuid: ch.uuid });
   });
+
+  it('deferVariables: reads, the whole map, order and later writes match eager setVariable calls', () => {
+    const { core } = makeCore();
+    const eager = inbound(core, '1').ch;
+    const lazy = inbound(core, '2').ch;
+    const setA = { x: '1', y: 'old', gone: '' } as Record<string, string>;
+    const setB = { y: 'new', z: undefined, w: 'w' } as Record<string, string | undefined>;
+    const deferred = (o: Record<string, string | undefined>) => ({ names: new Set(Object.keys(o)), value: (n: string) => o[n] });
+    for (const ch of [eager, lazy]) {
+      ch.setVariable('gone', 'here');
+      ch.setVariable('z', 'kept');
+    }
+    for (const [k, v] of Object.entries(setA)) eager.setVariable(k, v);
+    for (const [k, v] of Object.entries(setB)) if (v !== undefined) eager.setVariable(k, v);
+    lazy.deferVariables(deferred(setA));
+    lazy.deferVariables(deferred(setB));
+    for (const n of ['x', 'y', 'z', 'w', 'gone', 'none', 'context']) {
+      expect(lazy.getLocalVariable(n), n).toBe(eager.getLocalVariable(n));
+      expect(lazy.getVariable(n), n).toBe(eager.getVariable(n));
+    }
+    expect(lazy.getLocalVariable('gone')).toBeUndefined();
+    expect(lazy.getLocalVariable('y')).toBe('new');
+    expect(lazy.getLocalVariable('z')).toBe('kept');
+    for (const ch of [eager, lazy]) ch.setVariable('after', 'a');
+    const names = (ch: typeof eager) => [...ch.variables()].filter(([k]) => ['x', 'y', 'z', 'w', 'gone', 'after'].includes(k));
+    expect(names(lazy)).toEqual(names(eager));
+    expect(names(lazy).map(([k]) => k)).toEqual(['z', 'x', 'y', 'w', 'after']);
+  });
 });

@@ -98,3 +98,17 @@ describe('dial string grammar (§6.2)', () => {
     expect(performance.now() - t0).toBeLessThan(500);
   });
 });
+
+describe('parseDialStringCached', () => {
+  it('returns the same (frozen) parse as parseDialString, and still rejects invalid strings', async () => {
+    const { parseDialStringCached } = await import('../../../src/core/originate');
+    const { parseDialString } = await import('../../../src/core/dial-string');
+    const s = "<e=1>{a='x,y'}[b=2]sofia/external/1000@h,user/1001|error/USER_BUSY";
+    const first = parseDialStringCached(s);
+    expect(first).toEqual(parseDialString(s));
+    expect(parseDialStringCached(s)).toBe(first);
+    expect(Object.isFrozen(first.branches[0]!.failover[0]![0]!.vars)).toBe(true);
+    expect(() => parseDialStringCached('{a=1')).toThrow();
+    expect(() => parseDialStringCached('{a=1')).toThrow();
+  });
+});

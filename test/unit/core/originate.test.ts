@@ -217,6 +217,48 @@ describe('originate with a fake endpoint', () => {
     expect(endpoint.requests[0]!.variables.x).toBe('leg');
   });
 
+  it('the B profile: A cloned, effective/origination caller id, ani, orig_*, destination and callee', async () => {
+    const { core, clock, endpoint } = makeCore({ scripts: { b: { answer: 10 }, c: { answer: 10 } } });
+    const { ch: a } = inbound(core, '2000', { context: 'public' });
+    a.setVariable('effective_caller_id_name', 'Eff Name');
+    const p1 = core.originate('fake/b', { originator: a });
+    await advance(clock, 50, 10);
+    expect((await p1).ok).toBe(true);
+    const req = endpoint.requests[0]!.profile;
+    expect(req).toMatchObject({
+      caller_id_name: 'Eff Name',
+      caller_id_number: '1000',
+      orig_caller_id_name: 'Alice',
+      orig_caller_id_number: '1000',
+      ani: '1000',
+      context: 'public',
+      dialplan: 'XML',
+      destination_number: 'b',
+      callee_id_name: 'Outbound Call',
+      callee_id_number: 'b',
+      source: 'fake',
+      uuid: a.uuid,
+    });
+    const b = endpoint.byData('b')!;
+    expect(b.profile.uuid).toBe(b.uuid);
+    expect(b.profile.chan_name).toBe('fake/b');
+    expect(Object.keys(b.profile)).toEqual(Object.keys(a.profile));
+
+    const p2 = core.originate("{origination_ani=777,origination_caller_id_number=555}fake/c", { callerIdName: 'Api' });
+    await advance(clock, 50, 10);
+    expect((await p2).ok).toBe(true);
+    expect(endpoint.requests[1]!.profile).toMatchObject({
+      caller_id_name: 'Api',
+      caller_id_number: '555',
+      orig_caller_id_name: 'Api',
+      orig_caller_id_number: '555',
+      ani: '777',
+      context: 'default',
+      destination_number: 'c',
+      uuid: '',
+    });
+  });
+
   it('origination_uuid sets the B uuid', async () => {
     const { core, clock } = makeCore({ scripts: { b: { answer: 10 } } });
     const p = core.originate('{origination_uuid=11111111-2222-3333-4444-555555555555}fake/b');
