@@ -102,12 +102,18 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private readonly rtpSocket: Socket;
   private readonly rtcpSocket: Socket;
   private readonly latch: SourceLatch;
-  private readonly rx = new ReceiveStats();
-  private readonly hdr = new RtpHeader();
+  /**
+   * The sub-objects only media needs are made on first use: a call whose legs never carry RTP
+   * (signalling-only load, an unanswered B leg) pays for none of them. `rx` exists from the first
+   * accepted packet on (it is the "receiving started" flag), `dtmfRx` from the first RFC 4733
+   * packet, `timeoutWatch` from the first non-zero timeout.
+   */
+  private rx: ReceiveStats | undefined;
+  private hdr: RtpHeader | undefined;
   /** PT -> PacketKind or KIND_NONE. */
   private readonly ptKind = new Int8Array(128).fill(KIND_NONE);
-  private readonly dtmfRx: DtmfReceiver;
-  private readonly timeoutWatch: MediaTimeoutWatch;
+  private dtmfRx: DtmfReceiver | undefined;
+  private timeoutWatch: MediaTimeoutWatch | undefined;
   private readonly log: Logger;
   private _media: LegMedia | undefined;
   private remote: RemoteMedia | undefined;
@@ -123,13 +129,12 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private sink: PacketSink | null = null;
   private taps: PacketSink[] = [];
   private lastRxAt: number;
-  private rxStarted = false;
   private lostPrev = 0;
   private expectedPrev = 0;
   private rtcpTimer: TimerHandle | undefined;
   private lastSrMiddle = 0;
   private lastSrAt = -1;
-  private dtmfQueue: Promise<unknown> = Promise.resolve();
+  private dtmfQueue: Promise<unknown> | undefined;
   /** A producer that holds the outbound stream alone (DTMF generation, playback); others are muted. */
   private exclusive: object | null = null;
   private dtmfActive = false;
@@ -153,16 +158,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.rtcpSocket = ports.rtcpSocket;
     this.cname = opts.cname ?? `strowger-${token(6)}`;
     this.log = (opts.logger ?? rootLogger).child({ mod: 'media.rtp', sid: this.id, port: this.localPort });
-    this.latch = new SourceLatch({ ...DEFAULT_LATCHING, ...opts.latching });
-    this.latch.onLatch = (a) => {
-      this.log.debug({ address: a.address, port: a.port }, 'latched media source');
-      this.emit('latched', { address: a.address, port: a.port });
-    };
+    this.latch = new SourceLatch(opts.latching ? { ...DEFAULT_LATCHING, ...opts.latching } : DEFAULT_LATCHING);
+    this.latch.onLatch = this.onLatch;
     this.sender = new RtpSender(opts.ssrc, this.clock.now());
-    this.dtmfRx = new DtmfReceiver((e) => {
-      this.inStats.dtmfEvents = this.dtmfRx.events;
-      this.emit('dtmf', e);
-    });
     this.mediaTimeoutMs = opts.mediaTimeoutMs ?? 0;
     this.holdTimeoutMs = opts.holdTimeoutMs ?? this.mediaTimeoutMs * 10;
     this.lastRxAt = this.clock.now();
@@ -176,21 +174,47 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       ssrc: this.sender.ssrc, packets: 0, bytes: 0, payloadBytes: 0, dtmfPackets: 0, droppedNoRemote: 0,
       droppedInactive: 0, suppressed: 0, sendErrors: 0, rtcpSent: 0,
     };
-    this.timeoutWatch = new MediaTimeoutWatch(this.clock, () => this.lastRxAt, (idleMs) => {
-      this.dtmfRx.flush(this.dtmfClockRate);
-      this.emit('timeout', { idleMs, hold: this.held });
-    });
     this.rtpSocket.on('message', this.onRtp);
     this.rtcpSocket.on('message', this.onRtcp);
-    const onSockError = (err: Error): void => {
-      this.outStats.sendErrors++;
-      this.log.debug({ err }, 'socket error');
-    };
-    this.rtpSocket.on('error', onSockError);
-    this.rtcpSocket.on('error', onSockError);
-    this.timeoutWatch.configure(this.mediaTimeoutMs);
+    this.rtpSocket.on('error', this.onSockError);
+    this.rtcpSocket.on('error', this.onSockError);
+    this.configureTimeout(this.mediaTimeoutMs);
     const rtcpMs = opts.rtcpIntervalMs ?? 5000;
     if (rtcpMs > 0) this.scheduleRtcp(rtcpMs);
+  }
+
+  private readonly onLatch = (a: TransportAddress): void => {
+    this.log.debug({ address: a.address, port: a.port }, 'latched media source');
+    this.emit('latched', { address: a.address, port: a.port });
+  };
+
+  private readonly onSockError = (err: Error): void => {
+    this.outStats.sendErrors++;
+    this.log.debug({ err }, 'socket error');
+  };
+
+  /** (Re)start the media timeout watch; 0 disables it (and makes none when there is none yet). */
+  private configureTimeout(ms: number): void {
+    let w = this.timeoutWatch;
+    if (w === undefined) {
+      if (!(ms > 0)) return;
+      w = this.timeoutWatch = new MediaTimeoutWatch(this.clock, () => this.lastRxAt, (idleMs) => {
+        this.dtmfRx?.flush(this.dtmfClockRate);
+        this.emit('timeout', { idleMs, hold: this.held });
+      });
+    }
+    w.configure(ms);
+  }
+
+  private dtmfReceiver(): DtmfReceiver {
+    let d = this.dtmfRx;
+    if (d === undefined) {
+      const rx = (d = this.dtmfRx = new DtmfReceiver((e) => {
+        this.inStats.dtmfEvents = rx.events;
+        this.emit('dtmf', e);
+      }));
+    }
+    return d;
   }
 
   get media(): LegMedia | undefined {
@@ -260,7 +284,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (held === this.held) return;
     this.held = held;
     this.lastRxAt = this.clock.now();
-    this.timeoutWatch.configure(held ? this.holdTimeoutMs : this.mediaTimeoutMs);
+    this.configureTimeout(held ? this.holdTimeoutMs : this.mediaTimeoutMs);
   }
 
   setTimeouts(t: { mediaTimeoutMs?: number; holdTimeoutMs?: number }): void {
@@ -268,7 +292,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (t.holdTimeoutMs !== undefined) this.holdTimeoutMs = t.holdTimeoutMs;
     else if (t.mediaTimeoutMs !== undefined) this.holdTimeoutMs = t.mediaTimeoutMs * 10;
     this.lastRxAt = this.clock.now();
-    this.timeoutWatch.configure(this.held ? this.holdTimeoutMs : this.mediaTimeoutMs);
+    this.configureTimeout(this.held ? this.holdTimeoutMs : this.mediaTimeoutMs);
   }
 
   /** The one consumer of accepted packets (bridge, echo, ...). null detaches. */
@@ -293,7 +317,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   private readonly onRtp = (msg: Buffer, rinfo: RemoteInfo): void => {
     const st = this.inStats;
-    const hdr = this.hdr;
+    const hdr = (this.hdr ??= new RtpHeader());
     const len = msg.length;
     st.datagrams++;
     if (parseRtpHeader(msg, len, hdr) !== RtpParseError.OK) {
@@ -318,8 +342,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       st.droppedUnknownPt++;
       return;
     }
-    const rx = this.rx;
-    if (!this.rxStarted || hdr.ssrc !== rx.ssrc) this.newSource(hdr.ssrc);
+    let rx = this.rx;
+    if (rx === undefined || hdr.ssrc !== rx.ssrc) rx = this.newSource(hdr.ssrc);
     const arrival = kind === PacketKind.AUDIO ? (now * this.audioClockRate) / 1000 : NaN;
     const verdict = rx.update(hdr.sequenceNumber, hdr.timestamp, arrival, hdr.payloadLength);
     if (verdict === SeqVerdict.DUPLICATE || verdict === SeqVerdict.JUMP) return;
@@ -329,7 +353,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     st.payloadBytes += hdr.payloadLength;
     if (kind === PacketKind.DTMF) {
       st.dtmfPackets++;
-      this.dtmfRx.handle(msg, hdr.payloadOffset, hdr.payloadLength, hdr.timestamp, this.dtmfClockRate);
+      this.dtmfReceiver().handle(msg, hdr.payloadOffset, hdr.payloadLength, hdr.timestamp, this.dtmfClockRate);
     }
     const ext = rx.lastExtSeq;
     const k = kind as PacketKindCode;
@@ -357,18 +381,21 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.log.error({ err }, 'RTP packet consumer threw');
   }
 
-  private newSource(ssrc: number): void {
-    if (this.rxStarted) {
-      this.lostPrev += this.rx.lost;
-      this.expectedPrev += this.rx.expected;
+  private newSource(ssrc: number): ReceiveStats {
+    let rx = this.rx;
+    if (rx !== undefined) {
+      this.lostPrev += rx.lost;
+      this.expectedPrev += rx.expected;
       this.inStats.ssrcChanges++;
-      this.inStats.outOfOrder += this.rx.outOfOrder;
-      this.inStats.duplicates += this.rx.duplicates;
-      this.inStats.seqJumps += this.rx.seqJumps;
-      this.log.debug({ from: this.rx.ssrc, to: ssrc }, 'inbound SSRC changed');
+      this.inStats.outOfOrder += rx.outOfOrder;
+      this.inStats.duplicates += rx.duplicates;
+      this.inStats.seqJumps += rx.seqJumps;
+      this.log.debug({ from: rx.ssrc, to: ssrc }, 'inbound SSRC changed');
+    } else {
+      rx = this.rx = new ReceiveStats();
     }
-    this.rxStarted = true;
-    this.rx.reset(ssrc);
+    rx.reset(ssrc);
+    return rx;
   }
 
   private readonly onRtcp = (msg: Buffer, rinfo: RemoteInfo): void => {
@@ -466,7 +493,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
    * telephone-event PT. Calls queue behind each other.
    */
   sendDtmf(digits: string, opts: { durationMs?: number; gapMs?: number; volume?: number } = {}): Promise<number> {
-    const run = this.dtmfQueue.then(() => this.runDtmf(digits, opts));
+    const run = (this.dtmfQueue ?? Promise.resolve()).then(() => this.runDtmf(digits, opts));
     this.dtmfQueue = run.catch(() => 0);
     return run;
   }
@@ -544,14 +571,15 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       ? { ntp: ntpFromUnixMs(this.clock.wallNow()), rtpTimestamp: s.timestampAfterGap(this.clock.now(), this.audioClockRate), packetCount: s.packets, octetCount: s.octets }
       : undefined;
     const blocks = [];
-    if (this.rxStarted && this.rx.received > 0) {
+    const rx = this.rx;
+    if (rx !== undefined && rx.received > 0) {
       const dlsr = this.lastSrAt >= 0 ? Math.round(((this.clock.now() - this.lastSrAt) / 1000) * 65536) : 0;
       blocks.push({
-        ssrc: this.rx.ssrc,
-        fractionLost: this.rx.takeFractionLost(),
-        packetsLost: this.rx.lost,
-        highestSequence: this.rx.extendedMax,
-        jitter: this.rx.jitter,
+        ssrc: rx.ssrc,
+        fractionLost: rx.takeFractionLost(),
+        packetsLost: rx.lost,
+        highestSequence: rx.extendedMax,
+        jitter: rx.jitter,
         lsr: this.lastSrAt >= 0 ? this.lastSrMiddle : 0,
         dlsr: this.lastSrAt >= 0 ? dlsr : 0,
       });
@@ -572,26 +600,55 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   stats(): RtpSessionStats {
     const rx = this.rx;
-    const started = this.rxStarted;
+    const s = this.inStats;
+    // Written out field by field, in InboundStats order: a spread of this many properties is
+    // V8's slow path, and stats() runs at every session close (rtp_audio_* variables).
     const inS: InboundStats = {
-      ...this.inStats,
-      ssrc: started ? rx.ssrc : 0,
-      lost: this.lostPrev + (started ? rx.lost : 0),
-      expected: this.expectedPrev + (started ? rx.expected : 0),
-      jitterMs: started ? (rx.jitter * 1000) / this.audioClockRate : 0,
-      outOfOrder: this.inStats.outOfOrder + (started ? rx.outOfOrder : 0),
-      duplicates: this.inStats.duplicates + (started ? rx.duplicates : 0),
-      seqJumps: this.inStats.seqJumps + (started ? rx.seqJumps : 0),
-      dtmfEvents: this.dtmfRx.events,
+      ssrc: rx ? rx.ssrc : 0,
+      datagrams: s.datagrams,
+      packets: s.packets,
+      bytes: s.bytes,
+      payloadBytes: s.payloadBytes,
+      lost: this.lostPrev + (rx ? rx.lost : 0),
+      expected: this.expectedPrev + (rx ? rx.expected : 0),
+      jitterMs: rx ? (rx.jitter * 1000) / this.audioClockRate : 0,
+      outOfOrder: s.outOfOrder + (rx ? rx.outOfOrder : 0),
+      duplicates: s.duplicates + (rx ? rx.duplicates : 0),
+      seqJumps: s.seqJumps + (rx ? rx.seqJumps : 0),
+      ssrcChanges: s.ssrcChanges,
+      dtmfPackets: s.dtmfPackets,
+      dtmfEvents: this.dtmfRx ? this.dtmfRx.events : 0,
+      droppedMalformed: s.droppedMalformed,
+      droppedWrongSource: s.droppedWrongSource,
+      droppedLearning: s.droppedLearning,
+      droppedUnknownPt: s.droppedUnknownPt,
+      droppedInactive: s.droppedInactive,
+      rtcpPackets: s.rtcpPackets,
+      rtcpMalformed: s.rtcpMalformed,
+      rtcpWrongSource: s.rtcpWrongSource,
+      sinkErrors: s.sinkErrors,
+    };
+    const o = this.outStats;
+    const out: OutboundStats = {
+      ssrc: this.sender.ssrc,
+      packets: o.packets,
+      bytes: o.bytes,
+      payloadBytes: o.payloadBytes,
+      dtmfPackets: o.dtmfPackets,
+      droppedNoRemote: o.droppedNoRemote,
+      droppedInactive: o.droppedInactive,
+      suppressed: o.suppressed,
+      sendErrors: o.sendErrors,
+      rtcpSent: o.rtcpSent,
     };
     const latched = this.latch.latchedSource;
     return {
       localAddress: this.localAddress,
       localPort: this.localPort,
       remote: this.remote ? { address: this.remote.address, port: this.remote.port } : undefined,
-      latched: latched ? { ...latched } : undefined,
+      latched: latched ? { address: latched.address, port: latched.port } : undefined,
       in: inS,
-      out: { ...this.outStats, ssrc: this.sender.ssrc },
+      out,
     };
   }
 
@@ -599,10 +656,10 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.timeoutWatch.stop();
+    this.timeoutWatch?.stop();
     this.rtcpTimer?.cancel();
     this.rtcpTimer = undefined;
-    this.dtmfRx.flush(this.dtmfClockRate);
+    this.dtmfRx?.flush(this.dtmfClockRate);
     this.sink = null;
     this.taps = [];
     this.rtpSocket.off('message', this.onRtp);

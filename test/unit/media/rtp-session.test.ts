@@ -299,6 +299,43 @@ describe('RtpSession', () => {
     expect(got.length).toBe(1);
   });
 
+  it('a session that never receives media reports the same zero statistics (receive state is made on first packet)', async () => {
+    const s = await session();
+    s.setRemote({ address: '127.0.0.1', port: 40000 });
+    const st = s.stats();
+    expect(st.in).toEqual({
+      ssrc: 0, datagrams: 0, packets: 0, bytes: 0, payloadBytes: 0, lost: 0, expected: 0, jitterMs: 0, outOfOrder: 0,
+      duplicates: 0, seqJumps: 0, ssrcChanges: 0, dtmfPackets: 0, dtmfEvents: 0, droppedMalformed: 0,
+      droppedWrongSource: 0, droppedLearning: 0, droppedUnknownPt: 0, droppedInactive: 0,
+      rtcpPackets: 0, rtcpMalformed: 0, rtcpWrongSource: 0, sinkErrors: 0,
+    });
+    expect(Object.keys(st.out)).toEqual(['ssrc', 'packets', 'bytes', 'payloadBytes', 'dtmfPackets', 'droppedNoRemote', 'droppedInactive', 'suppressed', 'sendErrors', 'rtcpSent']);
+    expect(st.latched).toBeUndefined();
+    expect(st.remote).toEqual({ address: '127.0.0.1', port: 40000 });
+  });
+
+  it('media timeout off: no timer at all; turned on later it still fires, and a timeout set to 0 stays silent', async () => {
+    const clock = new FakeClock();
+    const s = await session({ clock, mediaTimeoutMs: 0 });
+    expect(clock.pending()).toBe(0);
+    const fired: { idleMs: number; hold: boolean }[] = [];
+    s.on('timeout', (t) => fired.push(t));
+    s.setHold(true); // hold timeout 0 × 10: still nothing
+    s.setHold(false);
+    expect(clock.pending()).toBe(0);
+    clock.advance(10_000);
+    expect(fired).toEqual([]);
+    s.setTimeouts({ mediaTimeoutMs: 500 });
+    expect(clock.pending()).toBe(1);
+    clock.advance(500);
+    expect(fired).toEqual([{ idleMs: 500, hold: false }]);
+    s.setTimeouts({ mediaTimeoutMs: 0 });
+    clock.advance(10_000);
+    expect(fired.length).toBe(1);
+    s.close();
+    expect(clock.pending()).toBe(0);
+  });
+
   it('close() is idempotent, releases the ports and emits closed once', async () => {
     const before = allocator.inUse;
     const s = await RtpSession.create(allocator, { rtcpIntervalMs: 0 });
