@@ -380,6 +380,7 @@ export class SofiaMediaHandle implements MediaHandle {
 
   /** Close every bridge, echo, player and capture this handle started. */
   closeAll(): void {
+    if (this.links.size === 0) return;
     for (const l of [...this.links]) l.close();
   }
 }
