@@ -25,15 +25,23 @@ const MAX_X_HEADERS = 32;
 const MAX_VALUE = 512;
 
 function hostPort(u: { host: string; port?: number }): string {
-  return u.port ? `${u.host}:${u.port}` : u.host;
+  return u.port ? u.host + ':' + u.port : u.host;
 }
 
+/** user@host[:port], or host[:port] without a user. */
+function userHostPort(u: { user?: string; host: string; port?: number }): string {
+  return u.user ? u.user + '@' + hostPort(u) : hostPort(u);
+}
+
+const ID_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['remote-party-id', 'rpid'],
+  ['p-asserted-identity', 'pid'],
+  ['p-preferred-identity', 'pid'],
+];
+
 function idHeader(req: SipRequest): { na: NameAddr; type: string } | undefined {
-  for (const [name, type] of [
-    ['remote-party-id', 'rpid'],
-    ['p-asserted-identity', 'pid'],
-    ['p-preferred-identity', 'pid'],
-  ] as const) {
+  for (let i = 0; i < ID_HEADERS.length; i++) {
+    const [name, type] = ID_HEADERS[i]!;
     const v = req.headers.get(name);
     if (v === undefined) continue;
     const na = parseNameAddr(v);
@@ -67,6 +75,32 @@ export function inboundCallerProfile(req: SipRequest, env: InboundEnvelope): Par
   };
 }
 
+/** v[k] = val (cut to MAX_VALUE), unless val is undefined or empty. A plain function, not a closure per call. */
+function put(v: Record<string, string>, k: string, val: string | undefined): void {
+  if (val !== undefined && val !== '') v[k] = val.length > MAX_VALUE ? val.slice(0, MAX_VALUE) : val;
+}
+
+function portText(port: number | undefined): string | undefined {
+  return port ? String(port) : undefined;
+}
+
+/** The value of the first `tag` parameter (name case-insensitive). */
+function tagParam(params: ReadonlyArray<readonly [string, string | null | undefined]>): string | undefined {
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i]!;
+    const k = p[0];
+    if (k.length === 3 && k.toLowerCase() === 'tag') return p[1] ?? undefined;
+  }
+  return undefined;
+}
+
+/** formatUri without its sip:/sips: scheme. */
+function uriWithoutScheme(s: string): string {
+  if (s.startsWith('sip:')) return s.slice(4);
+  if (s.startsWith('sips:')) return s.slice(5);
+  return s;
+}
+
 /** The `sip_*` variables of an inbound INVITE (§1.5 step 7). */
 export function inboundSipVariables(req: SipRequest, env: InboundEnvelope, profileName: string): Record<string, string> {
   const v: Record<string, string> = {};
@@ -74,54 +108,56 @@ export function inboundSipVariables(req: SipRequest, env: InboundEnvelope, profi
   const to = getTo(req);
   const contact = getContacts(req)[0];
   const via = getTopVia(req);
-  const set = (k: string, val: string | undefined): void => {
-    if (val !== undefined && val !== '') v[k] = val.length > MAX_VALUE ? val.slice(0, MAX_VALUE) : val;
-  };
-  set('sofia_profile_name', profileName);
-  set('sip_call_id', req.headers.get('call-id'));
+  put(v, 'sofia_profile_name', profileName);
+  put(v, 'sip_call_id', req.headers.get('call-id'));
   if (from) {
-    set('sip_from_user', from.uri.user);
-    set('sip_from_host', from.uri.host);
-    set('sip_from_port', from.uri.port ? String(from.uri.port) : undefined);
-    set('sip_from_uri', from.uri.user ? `${from.uri.user}@${hostPort(from.uri)}` : hostPort(from.uri));
-    set('sip_from_display', from.displayName);
-    const tag = from.params.find(([k]) => k.toLowerCase() === 'tag')?.[1];
-    set('sip_from_tag', tag ?? undefined);
+    const u = from.uri;
+    put(v, 'sip_from_user', u.user);
+    put(v, 'sip_from_host', u.host);
+    put(v, 'sip_from_port', portText(u.port));
+    put(v, 'sip_from_uri', userHostPort(u));
+    put(v, 'sip_from_display', from.displayName);
+    put(v, 'sip_from_tag', tagParam(from.params));
   }
   if (to) {
-    set('sip_to_user', to.uri.user);
-    set('sip_to_host', to.uri.host);
-    set('sip_to_port', to.uri.port ? String(to.uri.port) : undefined);
-    set('sip_to_uri', to.uri.user ? `${to.uri.user}@${hostPort(to.uri)}` : hostPort(to.uri));
+    const u = to.uri;
+    put(v, 'sip_to_user', u.user);
+    put(v, 'sip_to_host', u.host);
+    put(v, 'sip_to_port', portText(u.port));
+    put(v, 'sip_to_uri', userHostPort(u));
   }
-  set('sip_req_user', req.uri.user);
-  set('sip_req_host', req.uri.host);
-  set('sip_req_port', req.uri.port ? String(req.uri.port) : undefined);
-  set('sip_req_uri', req.uri.user ? `${req.uri.user}@${hostPort(req.uri)}` : hostPort(req.uri));
+  const r = req.uri;
+  put(v, 'sip_req_user', r.user);
+  put(v, 'sip_req_host', r.host);
+  put(v, 'sip_req_port', portText(r.port));
+  put(v, 'sip_req_uri', userHostPort(r));
   if (contact && !contact.wildcard) {
-    set('sip_contact_user', contact.uri.user);
-    set('sip_contact_host', contact.uri.host);
-    set('sip_contact_port', contact.uri.port ? String(contact.uri.port) : undefined);
-    set('sip_contact_uri', formatUri(contact.uri).replace(/^sips?:/, ''));
+    const u = contact.uri;
+    put(v, 'sip_contact_user', u.user);
+    put(v, 'sip_contact_host', u.host);
+    put(v, 'sip_contact_port', portText(u.port));
+    put(v, 'sip_contact_uri', uriWithoutScheme(formatUri(u)));
   }
   if (via) {
-    set('sip_via_host', via.host);
-    set('sip_via_port', via.port ? String(via.port) : undefined);
-    set('sip_via_protocol', via.transport.toLowerCase());
+    put(v, 'sip_via_host', via.host);
+    put(v, 'sip_via_port', portText(via.port));
+    put(v, 'sip_via_protocol', via.transport.toLowerCase());
   }
-  set('sip_network_ip', env.remote.address);
-  set('sip_network_port', String(env.remote.port));
-  set('sip_received_ip', env.remote.address);
-  set('sip_received_port', String(env.remote.port));
-  set('sip_user_agent', req.headers.get('user-agent'));
-  set('sip_max_forwards', req.headers.get('max-forwards'));
+  const remote = env.remote;
+  const remotePort = String(remote.port);
+  put(v, 'sip_network_ip', remote.address);
+  put(v, 'sip_network_port', remotePort);
+  put(v, 'sip_received_ip', remote.address);
+  put(v, 'sip_received_port', remotePort);
+  put(v, 'sip_user_agent', req.headers.get('user-agent'));
+  put(v, 'sip_max_forwards', req.headers.get('max-forwards'));
   const id = idHeader(req);
-  if (id) set('sip_cid_type', id.type);
+  if (id) put(v, 'sip_cid_type', id.type);
   let n = 0;
   for (const [name, value] of req.headers.entries()) {
     if (n >= MAX_X_HEADERS) break;
     if (name.length > 2 && (name.charCodeAt(0) | 0x20) === 0x78 && name.charCodeAt(1) === 0x2d) {
-      set(`sip_h_${name}`, value);
+      put(v, 'sip_h_' + name, value);
       n++;
     }
   }

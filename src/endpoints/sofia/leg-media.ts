@@ -58,16 +58,20 @@ export interface LegMediaOptions {
   liberalDtmf: boolean;
   /** IP the leg's signalling comes from (latching trusts it like the SDP address). */
   signalingIp?: string;
-  onTimeout(hold: boolean): void;
-  onDtmf(digit: string, durationMs: number): void;
-  /** A media bridge was set up with this leg: relay, transcode or idle. */
-  onBridged?(mode: string): void;
-  /** The session is closing: its final statistics. */
-  onClosed?(stats: RtpSessionStats): void;
 }
 
-/** The callbacks a leg gives its media (the rest of LegMediaOptions comes from the profile). */
-export type LegMediaHooks = Pick<LegMediaOptions, 'onTimeout' | 'onDtmf' | 'onBridged' | 'onClosed'>;
+/**
+ * The callbacks a leg gives its media (LegMediaOptions come from the profile). The leg object
+ * itself implements them: no hook object and closures per leg.
+ */
+export interface LegMediaHooks {
+  onMediaTimeout(hold: boolean): void;
+  onMediaDtmf(digit: string, durationMs: number): void;
+  /** A media bridge was set up with this leg: relay, transcode or idle. */
+  onMediaBridged?(mode: string): void;
+  /** The session is closing: its final statistics. */
+  onMediaClosed?(stats: RtpSessionStats): void;
+}
 
 /**
  * A logger whose child() returns itself: RtpSession makes a pino child per session (~tens of µs)
@@ -102,7 +106,10 @@ export class LegMedia {
   private closed = false;
   readonly handle: SofiaMediaHandle;
 
-  constructor(private readonly o: LegMediaOptions) {
+  constructor(
+    private readonly o: LegMediaOptions,
+    private readonly hooks: LegMediaHooks,
+  ) {
     this.handle = new SofiaMediaHandle(this);
   }
 
@@ -128,9 +135,10 @@ export class LegMedia {
         throw new Error('leg closed while allocating media');
       }
       this.session = s;
-      s.on('timeout', (t) => this.o.onTimeout(t.hold));
+      const hooks = this.hooks;
+      s.on('timeout', (t) => hooks.onMediaTimeout(t.hold));
       s.on('dtmf', (e) => {
-        if (e.end && e.digit) this.o.onDtmf(e.digit, e.durationMs);
+        if (e.end && e.digit) hooks.onMediaDtmf(e.digit, e.durationMs);
       });
       return s;
     });
@@ -279,7 +287,7 @@ export class LegMedia {
 
   /** @internal */
   bridged(mode: string): void {
-    this.o.onBridged?.(mode);
+    this.hooks.onMediaBridged?.(mode);
   }
 
   /** Idempotent: closes the RTP session and releases its ports. */
@@ -290,7 +298,7 @@ export class LegMedia {
     const s = this.session;
     if (s) {
       try {
-        this.o.onClosed?.(s.stats());
+        this.hooks.onMediaClosed?.(s.stats());
       } catch {
         // observers never stop the teardown
       }

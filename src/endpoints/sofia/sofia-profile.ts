@@ -26,6 +26,7 @@ import {
   nextHopMaxForwards,
   type ServerTransaction,
   type SipResponse,
+  type SipUri,
 } from '../../sip';
 import { DigestServer, normalizeAlgorithm, type AuthThrottle, type DigestAlgorithm } from '../../sip/auth';
 import { DialogTable, responseDialogKey } from '../../sip/dialog';
@@ -75,6 +76,23 @@ export interface SofiaProfileCounters {
 }
 
 const POLICIES: ReadonlySet<string> = new Set(['generous', 'greedy', 'scrooge']);
+
+/**
+ * The B leg's Max-Forwards for the A leg's `sip_max_forwards` value (-1: 483, too many hops).
+ * nextHopMaxForwards reads a request; the answer depends on the header text alone, and calls
+ * carry a handful of distinct values, so each is worked out once (a request per call before).
+ */
+const nextHopCache = new Map<string, number>();
+function nextHopFor(mf: string, uri: SipUri): number {
+  let v = nextHopCache.get(mf);
+  if (v === undefined) {
+    const next = nextHopMaxForwards(createRequest({ method: 'INVITE', uri, headers: [['Max-Forwards', mf]] }));
+    v = 'reject' in next ? -1 : next.value;
+    if (nextHopCache.size >= 256) nextHopCache.clear();
+    nextHopCache.set(mf, v);
+  }
+  return v;
+}
 
 export class SofiaProfile implements LegHost {
   readonly name: string;
@@ -174,8 +192,7 @@ export class SofiaProfile implements LegHost {
       suppressCng: cfg.suppressCng || (g?.get('suppress_cng') ?? '').toLowerCase() === 'true',
       liberalDtmf: (g?.get('rtp_liberal_dtmf') ?? '').toLowerCase() === 'true',
       signalingIp: peerIp,
-      ...hooks,
-    });
+    }, hooks);
   }
 
   policyFor(ch: Channel): NegotiationPolicy {
@@ -362,9 +379,9 @@ export class SofiaProfile implements LegHost {
     const mf = a?.getVariable('sip_max_forwards');
     let maxForwards = 70;
     if (mf !== undefined) {
-      const next = nextHopMaxForwards(createRequest({ method: 'INVITE', uri: parsed.uri, headers: [['Max-Forwards', mf]] }));
-      if ('reject' in next) return { cause: 'EXCHANGE_ROUTING_ERROR' };
-      maxForwards = next.value;
+      const next = nextHopFor(mf, parsed.uri);
+      if (next < 0) return { cause: 'EXCHANGE_ROUTING_ERROR' };
+      maxForwards = next;
     }
     const target = parsed.target;
     if (!target) return { cause: 'NO_ROUTE_DESTINATION' };
