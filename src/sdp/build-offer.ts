@@ -75,6 +75,8 @@ interface Planned {
   clockRate: number;
   channels: number;
   ptime: number;
+  /** formatKey(name, clockRate, channels): one PT per format. */
+  key: string;
 }
 
 function formatKey(name: string, clockRate: number, channels: number): string {
@@ -103,17 +105,21 @@ class PtPool {
 
 function plan(prefs: readonly LocalCodecPref[]): Planned[] {
   const out: Planned[] = [];
-  const seen = new Set<string>();
-  for (const pref of prefs.slice(0, 64)) {
+  const n = Math.min(prefs.length, 64);
+  outer: for (let i = 0; i < n; i++) {
+    const pref = prefs[i]!;
     if (isTelephoneEvent(pref.name) || isComfortNoise(pref.name)) continue;
     const opus = isOpus(pref.name);
     const clockRate = opus ? OPUS_SDP_CLOCK : pref.clockRate;
     const channels = opus ? 2 : pref.channels ?? 1;
     const ptime = pref.ptime ?? defaultPtime(pref.name);
-    const key = `${formatKey(pref.name, clockRate, channels)}@${ptime}`;
-    if (seen.has(key)) continue; // "duplicates are collapsed" (§3.1)
-    seen.add(key);
-    out.push({ pref, clockRate, channels, ptime });
+    const key = formatKey(pref.name, clockRate, channels);
+    // "duplicates are collapsed" (§3.1): same format at the same ptime (at most 64 to compare).
+    for (let j = 0; j < out.length; j++) {
+      const q = out[j]!;
+      if (q.key === key && (q.ptime === ptime || (q.ptime !== q.ptime && ptime !== ptime))) continue outer;
+    }
+    out.push({ pref, clockRate, channels, ptime, key });
   }
   return out;
 }
@@ -135,7 +141,7 @@ export function buildOffer(o: BuildOfferOptions): BuiltOffer {
   for (const p of planned) {
     const st = p.pref.pt !== undefined && !isDynamicPt(p.pref.pt) ? p.pref.pt : staticPtFor(p.pref.name, p.clockRate, p.channels);
     if (st !== undefined) {
-      codecPt.set(formatKey(p.pref.name, p.clockRate, p.channels), st);
+      codecPt.set(p.key, st);
       pool.reserve(st);
     }
   }
@@ -146,7 +152,7 @@ export function buildOffer(o: BuildOfferOptions): BuiltOffer {
   }
   const kept: Planned[] = [];
   for (const p of planned) {
-    const key = formatKey(p.pref.name, p.clockRate, p.channels);
+    const key = p.key;
     if (!codecPt.has(key)) {
       const want = p.pref.pt;
       let pt: number | undefined;
@@ -204,7 +210,7 @@ export function buildOffer(o: BuildOfferOptions): BuiltOffer {
     };
     const groupRates: number[] = [];
     for (const p of g) {
-      const pt = codecPt.get(formatKey(p.pref.name, p.clockRate, p.channels))!;
+      const pt = codecPt.get(p.key)!;
       if (m.formats.includes(String(pt))) continue; // same format at another ptime on one line
       m.formats.push(String(pt));
       m.rtpmaps.push(rtpmap(pt, p.pref.name, p.clockRate, p.channels));

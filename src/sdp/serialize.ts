@@ -47,6 +47,27 @@ function bw(b: Bandwidth): string {
   return text(`b=${b.type}:${uint(b.value, 0xffffffff, 'bandwidth')}`, 'b=');
 }
 
+/** a=rtpmap and a=fmtp of one payload type, once (`written` holds the PTs already written). */
+function writeFormat(m: MediaDescription, pt: number, written: number[], out: string[]): void {
+  if (written.includes(pt)) return;
+  written.push(pt);
+  const maps = m.rtpmaps;
+  for (let i = 0; i < maps.length; i++) {
+    const r = maps[i]!;
+    if (r.pt !== pt) continue;
+    const ch = r.channels !== undefined ? `/${uint(r.channels, 255, 'channels')}` : '';
+    out.push(text(`a=rtpmap:${uint(pt, 127, 'payload type')} ${r.encoding}/${uint(r.clockRate, 0x7fffffff, 'clock rate')}${ch}`, 'rtpmap'));
+    break;
+  }
+  const fmtps = m.fmtps;
+  for (let i = 0; i < fmtps.length; i++) {
+    const f = fmtps[i]!;
+    if (f.pt !== pt) continue;
+    out.push(text(f.params === '' ? `a=fmtp:${pt}` : `a=fmtp:${pt} ${f.params}`, 'fmtp'));
+    break;
+  }
+}
+
 function mediaLines(m: MediaDescription, out: string[]): void {
   const port = uint(m.port, 65535, 'm= port');
   const portText = m.numPorts !== undefined ? `${port}/${uint(m.numPorts, 65535, 'm= port count')}` : `${port}`;
@@ -55,25 +76,14 @@ function mediaLines(m: MediaDescription, out: string[]): void {
   if (m.connection) out.push(text(`c=${formatConnection(m.connection)}`, 'c='));
   for (const b of m.bandwidths) out.push(bw(b));
   if (m.key !== undefined) out.push(text(`k=${m.key}`, 'k='));
-  const written = new Set<number>();
-  const writeFormat = (pt: number): void => {
-    if (written.has(pt)) return;
-    written.add(pt);
-    const r = m.rtpmaps.find((x) => x.pt === pt);
-    if (r) {
-      const ch = r.channels !== undefined ? `/${uint(r.channels, 255, 'channels')}` : '';
-      out.push(text(`a=rtpmap:${uint(pt, 127, 'payload type')} ${r.encoding}/${uint(r.clockRate, 0x7fffffff, 'clock rate')}${ch}`, 'rtpmap'));
-    }
-    const f = m.fmtps.find((x) => x.pt === pt);
-    if (f) out.push(text(f.params === '' ? `a=fmtp:${pt}` : `a=fmtp:${pt} ${f.params}`, 'fmtp'));
-  };
+  const written: number[] = [];
   for (const f of m.formats) {
     const pt = Number(f);
-    if (Number.isInteger(pt) && f.length > 0) writeFormat(pt);
+    if (Number.isInteger(pt) && f.length > 0) writeFormat(m, pt, written, out);
   }
   // Mappings for payload types not listed in m= (legal, if odd): keep them, in stored order.
-  for (const r of m.rtpmaps) writeFormat(r.pt);
-  for (const f of m.fmtps) writeFormat(f.pt);
+  for (const r of m.rtpmaps) writeFormat(m, r.pt, written, out);
+  for (const f of m.fmtps) writeFormat(m, f.pt, written, out);
   if (m.ptime !== undefined) out.push(`a=ptime:${ptimeText(m.ptime, 'ptime')}`);
   if (m.maxptime !== undefined) out.push(`a=maxptime:${ptimeText(m.maxptime, 'maxptime')}`);
   if (m.rtcp) {
