@@ -65,6 +65,8 @@ export interface RtpSessionEvents {
 }
 
 const KIND_NONE = -1;
+/** The taps list of a session without taps (copy-on-write: addTap and its remover make new arrays). */
+const NO_TAPS: readonly PacketSink[] = [];
 
 /**
  * The next RTCP report's delay: RFC 3550's randomized interval (0.5..1.5 x nominal), in steps of
@@ -110,8 +112,13 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
    */
   private rx: ReceiveStats | undefined;
   private hdr: RtpHeader | undefined;
-  /** PT -> PacketKind or KIND_NONE. */
-  private readonly ptKind = new Int8Array(128).fill(KIND_NONE);
+  /**
+   * The two PTs we accept (-1: none): audio, and telephone-event (which wins if they are equal).
+   * Two fields instead of a 128-entry PT table per session (allocating and filling that table
+   * was the costliest line of the constructor).
+   */
+  private audioRecvPt = -1;
+  private dtmfRecvPt = -1;
   private dtmfRx: DtmfReceiver | undefined;
   private timeoutWatch: MediaTimeoutWatch | undefined;
   private readonly log: Logger;
@@ -127,7 +134,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private audioClockRate = 8000;
   private dtmfClockRate = 8000;
   private sink: PacketSink | null = null;
-  private taps: PacketSink[] = [];
+  private taps: readonly PacketSink[] = NO_TAPS;
   private lastRxAt: number;
   private lostPrev = 0;
   private expectedPrev = 0;
@@ -247,12 +254,13 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   setMedia(media: LegMedia | undefined): void {
     // A re-INVITE that changes nothing (hold/unhold, session refresh) must not re-set a bridge.
     if (sameLegMedia(media, this._media)) return;
-    this.ptKind.fill(KIND_NONE);
+    this.audioRecvPt = -1;
+    this.dtmfRecvPt = -1;
     this._media = media ? { ...media, codec: { ...media.codec } } : undefined;
     if (media) {
-      this.ptKind[(media.recvPt ?? media.pt) & 0x7f] = PacketKind.AUDIO;
+      this.audioRecvPt = (media.recvPt ?? media.pt) & 0x7f;
       const dtmfRecv = media.dtmfRecvPt ?? media.dtmfPt;
-      if (dtmfRecv !== undefined) this.ptKind[dtmfRecv & 0x7f] = PacketKind.DTMF;
+      if (dtmfRecv !== undefined) this.dtmfRecvPt = dtmfRecv & 0x7f;
       this.audioClockRate = media.codec.clockRate;
       this.dtmfClockRate = media.dtmfClockRate ?? media.codec.clockRate;
     }
@@ -329,7 +337,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       return;
     }
     const now = this.clock.now();
-    const kind = this.ptKind[hdr.payloadType]!;
+    const pt = hdr.payloadType;
+    const kind = pt === this.dtmfRecvPt ? PacketKind.DTMF : pt === this.audioRecvPt ? PacketKind.AUDIO : KIND_NONE;
     const v = this.latch.check(rinfo.address, rinfo.port, kind !== KIND_NONE, now);
     if (v !== LatchVerdict.ACCEPT) {
       if (v === LatchVerdict.WRONG_SOURCE) st.droppedWrongSource++;
@@ -661,7 +670,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.rtcpTimer = undefined;
     this.dtmfRx?.flush(this.dtmfClockRate);
     this.sink = null;
-    this.taps = [];
+    this.taps = NO_TAPS;
     this.rtpSocket.off('message', this.onRtp);
     this.rtcpSocket.off('message', this.onRtcp);
     this.ports.release();

@@ -125,6 +125,35 @@ describe('RtpSession', () => {
     expect(st.packets).toBe(7);
   });
 
+  it('accepts exactly the negotiated audio and telephone-event PTs, follows setMedia changes, none after setMedia(undefined)', async () => {
+    const s = await session(); // PCMU 0 + telephone-event 101
+    const a = await peer();
+    s.setRemote({ address: a.address, port: a.port });
+    const kinds: number[] = [];
+    s.setSink((_p, _h, kind) => kinds.push(kind));
+    let seq = 1;
+    const send = async (pt: number): Promise<void> => {
+      await a.send(rtp(seq, seq * 160, { pt, payload: new Uint8Array([1, 0, 0, 160]) }), s.localPort);
+      await arrived(s, seq);
+      seq++;
+    };
+    await send(0);
+    await send(101);
+    await send(8);
+    s.setMedia({ codec: { ...PCMU20, name: 'PCMA', staticPt: 8 }, pt: 8, recvPt: 8, dtmfPt: 96, dtmfRecvPt: 97 });
+    await send(0);
+    await send(8);
+    await send(97);
+    await send(96);
+    s.setMedia({ codec: PCMU20, pt: 0, dtmfPt: 0 }); // same PT for both: telephone-event wins (as the PT table did)
+    await send(0);
+    s.setMedia(undefined);
+    await send(0);
+    await send(101);
+    expect(kinds).toEqual([PacketKind.AUDIO, PacketKind.DTMF, PacketKind.AUDIO, PacketKind.DTMF, PacketKind.DTMF]);
+    expect(s.stats().in.droppedUnknownPt).toBe(5);
+  });
+
   it('parses received telephone-events into one start and one end DTMF event', async () => {
     const s = await session();
     const a = await peer();
