@@ -99,7 +99,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   readonly localRtcpPort: number;
   readonly clock: Clock;
   readonly sender: RtpSender;
-  readonly cname: string;
+  /** SDES CNAME: the option, else made on first use (the first RTCP report). */
+  private _cname: string | undefined;
 
   private readonly rtpSocket: Socket;
   private readonly rtcpSocket: Socket;
@@ -163,7 +164,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.localRtcpPort = ports.rtcpPort;
     this.rtpSocket = ports.rtpSocket;
     this.rtcpSocket = ports.rtcpSocket;
-    this.cname = opts.cname ?? `strowger-${token(6)}`;
+    this._cname = opts.cname;
     this.log = (opts.logger ?? rootLogger).child({ mod: 'media.rtp', sid: this.id, port: this.localPort });
     this.latch = new SourceLatch(opts.latching ? { ...DEFAULT_LATCHING, ...opts.latching } : DEFAULT_LATCHING);
     this.latch.onLatch = this.onLatch;
@@ -222,6 +223,10 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       }));
     }
     return d;
+  }
+
+  get cname(): string {
+    return (this._cname ??= `strowger-${token(6)}`);
   }
 
   get media(): LegMedia | undefined {

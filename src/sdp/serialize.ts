@@ -17,7 +17,15 @@ function invalid(what: string): never {
   throw new StrowgerError('SDP_PARSE', `invalid SDP model: ${what}`);
 }
 
+/**
+ * False during serializeSdp's first pass, which checks the finished text once (wellFormed) instead
+ * of every line as it is built: scanning each freshly concatenated line flattened it first, and
+ * that was most of the serializer's time. Any doubt sends it to the checked pass.
+ */
+let checkLines = true;
+
 function text(s: string, what: string): string {
+  if (!checkLines) return s;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x0d || c === 0x0a || c === 0) invalid(`${what} contains a line break or NUL`);
@@ -94,7 +102,45 @@ function mediaLines(m: MediaDescription, out: string[]): void {
   if (m.direction) out.push(`a=${m.direction}`);
 }
 
+/**
+ * True when `s` is exactly `lines` lines each ended by CRLF, with no other CR or LF and no NUL:
+ * then no field put a line break or NUL into a line (a field with CRLF would add a line).
+ */
+function wellFormed(s: string, lines: number): boolean {
+  let crlf = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x0d) continue;
+    if (c === 0x0d) {
+      if (s.charCodeAt(i + 1) !== 0x0a) return false;
+      crlf++;
+      i++;
+    } else if (c === 0x0a || c === 0) {
+      return false;
+    }
+  }
+  return crlf === lines;
+}
+
 export function serializeSdp(sdp: SessionDescription): string {
+  let out: string[] | undefined;
+  let s = '';
+  checkLines = false;
+  try {
+    out = sdpLines(sdp);
+    s = out.join('\r\n') + '\r\n';
+  } catch {
+    out = undefined;
+  } finally {
+    checkLines = true;
+  }
+  if (out !== undefined && wellFormed(s, out.length)) return s;
+  // Something is wrong with the model: build it again checking every line, which throws the
+  // error a line-by-line check gives (the first bad line or value, in line order).
+  return sdpLines(sdp).join('\r\n') + '\r\n';
+}
+
+function sdpLines(sdp: SessionDescription): string[] {
   const out: string[] = [];
   out.push(`v=${uint(sdp.version, 9, 'version')}`);
   out.push(`o=${formatOrigin(sdp.origin)}`);
@@ -115,7 +161,7 @@ export function serializeSdp(sdp: SessionDescription): string {
   for (const a of sdp.attributes) out.push(attr(a));
   if (sdp.direction) out.push(`a=${sdp.direction}`);
   for (const m of sdp.media) mediaLines(m, out);
-  return out.join('\r\n') + '\r\n';
+  return out;
 }
 
 /** Deep copy of a model (plain data; safe to mutate the copy). */
