@@ -11,7 +11,7 @@
  */
 import type { AclRegistry, ProfileConfig } from '../../config';
 import { checkAclRefs } from '../../config';
-import type { Channel, Core, OriginateOutcome, OriginateRequest } from '../../core';
+import type { CallerProfile, Channel, Core, OriginateOutcome, OriginateRequest } from '../../core';
 import type { Directory } from '../../directory';
 import type { PortAllocator } from '../../media';
 import { offerCodecPrefs, type LocalCodecPref, type NegotiationPolicy } from '../../sdp';
@@ -76,6 +76,22 @@ export interface SofiaProfileCounters {
 }
 
 const POLICIES: ReadonlySet<string> = new Set(['generous', 'greedy', 'scrooge']);
+
+/** The caller profile with its context and dialplan (the object is ours: inboundCallerProfile's). */
+function withRoute(p: Partial<CallerProfile>, context: string, dialplan: string): Partial<CallerProfile> {
+  p.context = context;
+  p.dialplan = dialplan;
+  return p;
+}
+
+/** A display name without '"', '\\', CR and LF (the regex replace ran on every call; names rarely have them). */
+function displayText(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c || c === 0x0d || c === 0x0a) return name.replace(/["\\\r\n]/g, '');
+  }
+  return name;
+}
 
 /**
  * The B leg's Max-Forwards for the A leg's `sip_max_forwards` value (-1: 483, too many hops).
@@ -324,7 +340,7 @@ export class SofiaProfile implements LegHost {
       ch = this.core.createChannel({
         name: `sofia/${this.name}/${from?.uri.user ?? 'unknown'}@${from?.uri.host ?? env.remote.address}`,
         direction: 'inbound',
-        profile: Object.assign(profile, { context, dialplan }),
+        profile: withRoute(profile, context, dialplan),
         driver: leg,
         variables: vars,
       });
@@ -410,7 +426,7 @@ export class SofiaProfile implements LegHost {
     const host = target.protocol === 'TCP' ? this.server.addresses.tcp?.address : this.server.addresses.udp?.address;
     const fromHost = ch.getVariable('sip_invite_domain') ?? host ?? this.config.sipIp;
     const p = ch.profile;
-    const display = p.caller_id_name ? `"${p.caller_id_name.replace(/["\\\r\n]/g, '')}" ` : '';
+    const display = p.caller_id_name ? `"${displayText(p.caller_id_name)}" ` : '';
     const fromUser = escapeUser((p.caller_id_number || 'anonymous').slice(0, 64));
     const headers: Array<[string, string]> = [
       ['Max-Forwards', String(maxForwards)],
