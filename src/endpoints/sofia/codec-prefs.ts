@@ -140,17 +140,16 @@ export function legCodecPrefs(
  * FreeSWITCH's codec variables after negotiation: read/write codec and rate, the rtp_use_codec_*
  * family, and the PTs in use.
  */
-export function codecVariables(c: NegotiatedCodec, desc: CodecDescription): Array<[string, string]> {
-  return [
-    ['read_codec', desc.name],
-    ['read_rate', String(desc.sampleRate)],
-    ['write_codec', desc.name],
-    ['write_rate', String(desc.sampleRate)],
-    ['rtp_use_codec_name', desc.name],
-    ['rtp_use_codec_rate', String(c.clockRate)],
-    ['rtp_use_codec_ptime', String(c.ptime)],
-    ['rtp_use_codec_channels', String(c.channels)],
-    ['rtp_use_pt', String(c.pt)],
-    ['rtp_use_codec_fmtp', c.fmtp ?? c.localFmtp ?? ''],
-  ];
+export function setCodecVariables(ch: Pick<Channel, 'setVariable'>, c: NegotiatedCodec, desc: CodecDescription): void {
+  const rate = String(desc.sampleRate);
+  ch.setVariable('read_codec', desc.name);
+  ch.setVariable('read_rate', rate);
+  ch.setVariable('write_codec', desc.name);
+  ch.setVariable('write_rate', rate);
+  ch.setVariable('rtp_use_codec_name', desc.name);
+  ch.setVariable('rtp_use_codec_rate', String(c.clockRate));
+  ch.setVariable('rtp_use_codec_ptime', String(c.ptime));
+  ch.setVariable('rtp_use_codec_channels', String(c.channels));
+  ch.setVariable('rtp_use_pt', String(c.pt));
+  ch.setVariable('rtp_use_codec_fmtp', c.fmtp ?? c.localFmtp ?? '');
 }

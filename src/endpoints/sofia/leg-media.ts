@@ -40,7 +40,7 @@ import {
 } from '../../sdp';
 import type { Clock } from '../../util/clock';
 import type { Logger } from '../../util/logger';
-import { codecVariables, describeNegotiated, hasImplementation } from './codec-prefs';
+import { describeNegotiated, hasImplementation, setCodecVariables } from './codec-prefs';
 
 export interface LegMediaOptions {
   allocator: PortAllocator;
@@ -271,7 +271,7 @@ export class LegMedia {
   setCodecVariables(ch: Channel): void {
     const a = this.negotiated;
     if (!a || !this.description) return;
-    for (const [k, v] of codecVariables(a.codec, this.description)) ch.setVariable(k, v);
+    setCodecVariables(ch, a.codec, this.description);
     if (a.dtmf.type === 'rfc2833' && a.telephoneEvent) {
       ch.setVariable('rtp_2833_send_payload', String(a.telephoneEvent.pt));
       ch.setVariable('rtp_2833_recv_payload', String(a.dtmf.recvPts[0] ?? a.telephoneEvent.pt));
