@@ -205,7 +205,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private configureTimeout(ms: number): void {
     let w = this.timeoutWatch;
     if (w === undefined) {
-      if (!(ms > 0)) return;
+      // A closed session never watches again (an existing watch is stopped and ignores configure).
+      if (!(ms > 0) || this.closed) return;
       w = this.timeoutWatch = new MediaTimeoutWatch(this.clock, () => this.lastRxAt, (idleMs) => {
         this.dtmfRx?.flush(this.dtmfClockRate);
         this.emit('timeout', { idleMs, hold: this.held });

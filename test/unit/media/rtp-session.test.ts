@@ -365,6 +365,18 @@ describe('RtpSession', () => {
     expect(clock.pending()).toBe(0);
   });
 
+  it('a closed session arms no media timeout, whatever it is told after close', async () => {
+    const clock = new FakeClock();
+    for (const initial of [0, 1000]) {
+      const s = await session({ clock, mediaTimeoutMs: initial, holdTimeoutMs: 0 });
+      s.close();
+      s.setTimeouts({ mediaTimeoutMs: 500, holdTimeoutMs: 700 });
+      s.setHold(true);
+      s.setHold(false);
+      expect(clock.pending()).toBe(0);
+    }
+  });
+
   it('close() is idempotent, releases the ports and emits closed once', async () => {
     const before = allocator.inUse;
     const s = await RtpSession.create(allocator, { rtcpIntervalMs: 0 });
