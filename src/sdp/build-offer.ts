@@ -83,19 +83,20 @@ function formatKey(name: string, clockRate: number, channels: number): string {
   return `${name.toLowerCase()}/${clockRate}/${channels}`;
 }
 
+/** The PTs taken so far: a handful per offer, so a list (Set semantics) rather than a hash table. */
 class PtPool {
-  private readonly used = new Set<number>();
+  private readonly used: number[] = [];
   reserve(pt: number): void {
-    this.used.add(pt);
+    if (!this.used.includes(pt)) this.used.push(pt);
   }
   has(pt: number): boolean {
-    return this.used.has(pt);
+    return this.used.includes(pt);
   }
   /** Next free dynamic PT (RFC 3551 §3: 96..127), or undefined when all 32 are taken. */
   next(): number | undefined {
     for (let pt = FIRST_DYNAMIC_PT; pt <= LAST_DYNAMIC_PT; pt++) {
-      if (!this.used.has(pt)) {
-        this.used.add(pt);
+      if (!this.used.includes(pt)) {
+        this.used.push(pt);
         return pt;
       }
     }
@@ -131,7 +132,9 @@ export function buildOffer(o: BuildOfferOptions): BuiltOffer {
   const pool = new PtPool();
   const withTe = (o.dtmfType ?? 'rfc2833') === 'rfc2833';
   const rfc2833Pt = o.rfc2833Pt !== undefined && isDynamicPt(o.rfc2833Pt) && o.rfc2833Pt <= LAST_DYNAMIC_PT ? o.rfc2833Pt : 101;
-  const rates = [...new Set(planned.map((p) => p.clockRate))];
+  // Distinct clock rates in order of first appearance.
+  const rates: number[] = [];
+  for (const p of planned) if (!rates.includes(p.clockRate)) rates.push(p.clockRate);
   const tePt = new Map<number, number>();
   const suppressCng = o.suppressCng ?? false;
   const cnPt = suppressCng ? undefined : 13;
