@@ -21,6 +21,7 @@ import {
   MediaBridge,
   RtpSession,
   startEcho,
+  type DtmfEvent,
   type MediaBridgeStats,
   type PortAllocator,
   type RtpSessionStats,
@@ -127,7 +128,7 @@ export class LegMedia {
     if (this.session) return Promise.resolve(this.session);
     this.sessionPromise ??= RtpSession.create(
       this.o.allocator,
-      { clock: this.o.clock, mediaTimeoutMs: this.o.mediaTimeoutMs, holdTimeoutMs: this.o.holdTimeoutMs, logger: flatLogger(this.o.log) },
+      { clock: this.o.clock, mediaTimeoutMs: this.o.mediaTimeoutMs, holdTimeoutMs: this.o.holdTimeoutMs, logger: flatLogger(this.o.log), observer: this },
       this.o.bindIp,
     ).then((s) => {
       if (this.closed) {
@@ -135,14 +136,19 @@ export class LegMedia {
         throw new Error('leg closed while allocating media');
       }
       this.session = s;
-      const hooks = this.hooks;
-      s.on('timeout', (t) => hooks.onMediaTimeout(t.hold));
-      s.on('dtmf', (e) => {
-        if (e.end && e.digit) hooks.onMediaDtmf(e.digit, e.durationMs);
-      });
       return s;
     });
     return this.sessionPromise;
+  }
+
+  /** @internal RtpSessionObserver: the session's media timeout. */
+  onRtpTimeout(t: { idleMs: number; hold: boolean }): void {
+    this.hooks.onMediaTimeout(t.hold);
+  }
+
+  /** @internal RtpSessionObserver: an RFC 4733 event; the leg hears of each finished digit. */
+  onRtpDtmf(e: DtmfEvent): void {
+    if (e.end && e.digit) this.hooks.onMediaDtmf(e.digit, e.durationMs);
   }
 
   /** Our last SDP as the bytes we sent (serialized once per SDP). */
