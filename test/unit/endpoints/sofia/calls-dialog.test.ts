@@ -169,15 +169,18 @@ describe('early media, loops, hops, timeouts', () => {
 
   it('RFC 4733 packets on the A leg\'s RTP port become one DTMF event on the channel, source RTP', async () => {
     rig = await new CallRig({ routes: { '1001': [{ app: 'answer', data: '' }, { app: 'sleep', data: '3000' }] } }).start();
-    const call = rig.a.call('1001', { sdp: sdp(40000, [[0, 'PCMU/8000'], [101, 'telephone-event/8000']]) });
-    await waitFor(() => call.finalStatus === 200, 3000, 'answered');
-    const a = inbound();
-    const dtmf: Array<Map<string, string>> = [];
-    rig.core.events.on('DTMF', (e) => dtmf.push(e.headers));
-    const port = (a.driver as unknown as { legMedia: { session: { localPort: number } } }).legMedia.session.localPort;
     const sock = createSocket('udp4');
-    await new Promise<void>((r) => sock.bind(40000, '127.0.0.1', () => r()));
+    await new Promise<void>((r, j) => {
+      sock.once('error', j);
+      sock.bind(0, '127.0.0.1', () => r());
+    });
     try {
+      const call = rig.a.call('1001', { sdp: sdp(sock.address().port, [[0, 'PCMU/8000'], [101, 'telephone-event/8000']]) });
+      await waitFor(() => call.finalStatus === 200, 3000, 'answered');
+      const a = inbound();
+      const dtmf: Array<Map<string, string>> = [];
+      rig.core.events.on('DTMF', (e) => dtmf.push(e.headers));
+      const port = (a.driver as unknown as { legMedia: { session: { localPort: number } } }).legMedia.session.localPort;
       // digit 7: start, continuation, three ends (same timestamp), 8000 Hz, duration 800 = 100 ms
       const packets: Array<[number, boolean, number]> = [[1, true, 160], [2, false, 320], [3, false, 800], [4, false, 800], [5, false, 800]];
       for (const [seq, marker, dur] of packets) {
@@ -187,13 +190,13 @@ describe('early media, loops, hops, timeouts', () => {
       }
       await waitFor(() => dtmf.length > 0, 2000, 'DTMF event');
       await new Promise((r) => setTimeout(r, 100));
+      expect(dtmf.length).toBe(1);
+      expect(dtmf[0]!.get('DTMF-Digit')).toBe('7');
+      expect(dtmf[0]!.get('DTMF-Duration')).toBe('800');
+      expect(dtmf[0]!.get('DTMF-Source')).toBe('RTP');
     } finally {
       sock.close();
     }
-    expect(dtmf.length).toBe(1);
-    expect(dtmf[0]!.get('DTMF-Digit')).toBe('7');
-    expect(dtmf[0]!.get('DTMF-Duration')).toBe('800');
-    expect(dtmf[0]!.get('DTMF-Source')).toBe('RTP');
   });
 
   it('no RTP for media_timeout: MEDIA_TIMEOUT, both legs get BYE', async () => {
