@@ -317,7 +317,8 @@ export class LegMedia {
 export class SofiaMediaHandle implements MediaHandle {
   /** The last media bridge this handle set up (tests read its stats: relay vs transcode). */
   lastBridge: MediaBridge | undefined;
-  private readonly links = new Set<MediaLink>();
+  /** Made by the first bridge/echo/play/capture: most legs of a signalling-only call never get one. */
+  private links: Set<MediaLink> | undefined;
 
   constructor(readonly leg: LegMedia) {}
 
@@ -335,11 +336,11 @@ export class SofiaMediaHandle implements MediaHandle {
       close: () => {
         if (done) return;
         done = true;
-        this.links.delete(link);
+        this.links?.delete(link);
         close();
       },
     };
-    this.links.add(link);
+    (this.links ??= new Set()).add(link);
     return link;
   }
 
@@ -394,7 +395,8 @@ export class SofiaMediaHandle implements MediaHandle {
 
   /** Close every bridge, echo, player and capture this handle started. */
   closeAll(): void {
-    if (this.links.size === 0) return;
-    for (const l of [...this.links]) l.close();
+    const links = this.links;
+    if (links === undefined || links.size === 0) return;
+    for (const l of [...links]) l.close();
   }
 }
