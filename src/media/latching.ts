@@ -62,29 +62,39 @@ export const LatchVerdict = {
 } as const;
 export type LatchVerdictCode = (typeof LatchVerdict)[keyof typeof LatchVerdict];
 
-function octets4(ip: string): number[] | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (p.length === 0 || p.length > 3) return undefined;
-    let v = 0;
-    for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) return undefined;
-      v = v * 10 + c;
+/**
+ * The first two octets of a dotted-quad IPv4 address starting at `from` (a * 256 + b), or -1 when
+ * the rest of the string is not exactly four 1-3 digit decimal parts of at most 255. No split, no
+ * array: this runs for every SDP address a session is given.
+ */
+function v4Prefix(ip: string, from: number): number {
+  let part = 0;
+  let digits = 0;
+  let v = 0;
+  let prefix = 0;
+  for (let i = from; i <= ip.length; i++) {
+    const c = i < ip.length ? ip.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || v > 255) return -1;
+      if (part < 2) prefix = prefix * 256 + v;
+      part++;
+      if (part > 4) return -1;
+      digits = 0;
+      v = 0;
+      continue;
     }
-    if (v > 255) return undefined;
-    out.push(v);
+    const d = c - 48;
+    if (d < 0 || d > 9 || ++digits > 3) return -1;
+    v = v * 10 + d;
   }
-  return out;
+  return part === 4 ? prefix : -1;
 }
 
-/** True for addresses that cannot be a peer's public address: a sign the peer is behind NAT. */
 export function isPrivateAddress(ip: string): boolean {
-  const v4 = octets4(ip.startsWith('::ffff:') ? ip.slice(7) : ip);
-  if (v4) {
-    const [a, b] = v4 as [number, number, number, number];
+  const v4 = v4Prefix(ip, ip.startsWith('::ffff:') ? 7 : 0);
+  if (v4 >= 0) {
+    const a = v4 >> 8;
+    const b = v4 & 0xff;
     return (
       a === 10 ||
       a === 0 ||

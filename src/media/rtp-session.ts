@@ -40,6 +40,17 @@ export interface RtpSessionOptions {
   /** Our SSRC; default random. */
   ssrc?: number;
   logger?: Logger;
+  /**
+   * The owner's callbacks for the 'timeout' and 'dtmf' events, called before their listeners (and,
+   * like them, a throw is logged, never propagated): an owner that is there for the session's
+   * whole life saves the listener bookkeeping (sets and closures) per session.
+   */
+  observer?: RtpSessionObserver;
+}
+
+export interface RtpSessionObserver {
+  onRtpTimeout?(t: { idleMs: number; hold: boolean }): void;
+  onRtpDtmf?(e: DtmfEvent): void;
 }
 
 export interface RemoteMedia {
@@ -65,6 +76,8 @@ export interface RtpSessionEvents {
 }
 
 const KIND_NONE = -1;
+/** The taps list of a session without taps (copy-on-write: addTap and its remover make new arrays). */
+const NO_TAPS: readonly PacketSink[] = [];
 
 /**
  * The next RTCP report's delay: RFC 3550's randomized interval (0.5..1.5 x nominal), in steps of
@@ -97,18 +110,31 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   readonly localRtcpPort: number;
   readonly clock: Clock;
   readonly sender: RtpSender;
-  readonly cname: string;
+  /** SDES CNAME: the option, else made on first use (the first RTCP report). */
+  private _cname: string | undefined;
 
   private readonly rtpSocket: Socket;
   private readonly rtcpSocket: Socket;
   private readonly latch: SourceLatch;
-  private readonly rx = new ReceiveStats();
-  private readonly hdr = new RtpHeader();
-  /** PT -> PacketKind or KIND_NONE. */
-  private readonly ptKind = new Int8Array(128).fill(KIND_NONE);
-  private readonly dtmfRx: DtmfReceiver;
-  private readonly timeoutWatch: MediaTimeoutWatch;
+  /**
+   * The sub-objects only media needs are made on first use: a call whose legs never carry RTP
+   * (signalling-only load, an unanswered B leg) pays for none of them. `rx` exists from the first
+   * accepted packet on (it is the "receiving started" flag), `dtmfRx` from the first RFC 4733
+   * packet, `timeoutWatch` from the first non-zero timeout.
+   */
+  private rx: ReceiveStats | undefined;
+  private hdr: RtpHeader | undefined;
+  /**
+   * The two PTs we accept (-1: none): audio, and telephone-event (which wins if they are equal).
+   * Two fields instead of a 128-entry PT table per session (allocating and filling that table
+   * was the costliest line of the constructor).
+   */
+  private audioRecvPt = -1;
+  private dtmfRecvPt = -1;
+  private dtmfRx: DtmfReceiver | undefined;
+  private timeoutWatch: MediaTimeoutWatch | undefined;
   private readonly log: Logger;
+  private observer: RtpSessionObserver | undefined;
   private _media: LegMedia | undefined;
   private remote: RemoteMedia | undefined;
   private rtcpRemotePort = -1;
@@ -121,15 +147,14 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private audioClockRate = 8000;
   private dtmfClockRate = 8000;
   private sink: PacketSink | null = null;
-  private taps: PacketSink[] = [];
+  private taps: readonly PacketSink[] = NO_TAPS;
   private lastRxAt: number;
-  private rxStarted = false;
   private lostPrev = 0;
   private expectedPrev = 0;
   private rtcpTimer: TimerHandle | undefined;
   private lastSrMiddle = 0;
   private lastSrAt = -1;
-  private dtmfQueue: Promise<unknown> = Promise.resolve();
+  private dtmfQueue: Promise<unknown> | undefined;
   /** A producer that holds the outbound stream alone (DTMF generation, playback); others are muted. */
   private exclusive: object | null = null;
   private dtmfActive = false;
@@ -151,18 +176,12 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.localRtcpPort = ports.rtcpPort;
     this.rtpSocket = ports.rtpSocket;
     this.rtcpSocket = ports.rtcpSocket;
-    this.cname = opts.cname ?? `strowger-${token(6)}`;
+    this._cname = opts.cname;
     this.log = (opts.logger ?? rootLogger).child({ mod: 'media.rtp', sid: this.id, port: this.localPort });
-    this.latch = new SourceLatch({ ...DEFAULT_LATCHING, ...opts.latching });
-    this.latch.onLatch = (a) => {
-      this.log.debug({ address: a.address, port: a.port }, 'latched media source');
-      this.emit('latched', { address: a.address, port: a.port });
-    };
+    this.latch = new SourceLatch(opts.latching ? { ...DEFAULT_LATCHING, ...opts.latching } : DEFAULT_LATCHING);
+    this.latch.onLatch = this.onLatch;
+    this.observer = opts.observer;
     this.sender = new RtpSender(opts.ssrc, this.clock.now());
-    this.dtmfRx = new DtmfReceiver((e) => {
-      this.inStats.dtmfEvents = this.dtmfRx.events;
-      this.emit('dtmf', e);
-    });
     this.mediaTimeoutMs = opts.mediaTimeoutMs ?? 0;
     this.holdTimeoutMs = opts.holdTimeoutMs ?? this.mediaTimeoutMs * 10;
     this.lastRxAt = this.clock.now();
@@ -176,21 +195,69 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       ssrc: this.sender.ssrc, packets: 0, bytes: 0, payloadBytes: 0, dtmfPackets: 0, droppedNoRemote: 0,
       droppedInactive: 0, suppressed: 0, sendErrors: 0, rtcpSent: 0,
     };
-    this.timeoutWatch = new MediaTimeoutWatch(this.clock, () => this.lastRxAt, (idleMs) => {
-      this.dtmfRx.flush(this.dtmfClockRate);
-      this.emit('timeout', { idleMs, hold: this.held });
-    });
     this.rtpSocket.on('message', this.onRtp);
     this.rtcpSocket.on('message', this.onRtcp);
-    const onSockError = (err: Error): void => {
-      this.outStats.sendErrors++;
-      this.log.debug({ err }, 'socket error');
-    };
-    this.rtpSocket.on('error', onSockError);
-    this.rtcpSocket.on('error', onSockError);
-    this.timeoutWatch.configure(this.mediaTimeoutMs);
+    this.rtpSocket.on('error', this.onSockError);
+    this.rtcpSocket.on('error', this.onSockError);
+    this.configureTimeout(this.mediaTimeoutMs);
     const rtcpMs = opts.rtcpIntervalMs ?? 5000;
     if (rtcpMs > 0) this.scheduleRtcp(rtcpMs);
+  }
+
+  private readonly onLatch = (a: TransportAddress): void => {
+    this.log.debug({ address: a.address, port: a.port }, 'latched media source');
+    this.emit('latched', { address: a.address, port: a.port });
+  };
+
+  private readonly onSockError = (err: Error): void => {
+    this.outStats.sendErrors++;
+    this.log.debug({ err }, 'socket error');
+  };
+
+  /** (Re)start the media timeout watch; 0 disables it (and makes none when there is none yet). */
+  private configureTimeout(ms: number): void {
+    let w = this.timeoutWatch;
+    if (w === undefined) {
+      // A closed session never watches again (an existing watch is stopped and ignores configure).
+      if (!(ms > 0) || this.closed) return;
+      w = this.timeoutWatch = new MediaTimeoutWatch(this.clock, () => this.lastRxAt, (idleMs) => {
+        this.dtmfRx?.flush(this.dtmfClockRate);
+        const t = { idleMs, hold: this.held };
+        const o = this.observer;
+        if (o?.onRtpTimeout) {
+          try {
+            o.onRtpTimeout(t);
+          } catch (err) {
+            rootLogger.error({ err, event: 'timeout' }, 'event listener threw');
+          }
+        }
+        this.emit('timeout', t);
+      });
+    }
+    w.configure(ms);
+  }
+
+  private dtmfReceiver(): DtmfReceiver {
+    let d = this.dtmfRx;
+    if (d === undefined) {
+      const rx = (d = this.dtmfRx = new DtmfReceiver((e) => {
+        this.inStats.dtmfEvents = rx.events;
+        const o = this.observer;
+        if (o?.onRtpDtmf) {
+          try {
+            o.onRtpDtmf(e);
+          } catch (err) {
+            rootLogger.error({ err, event: 'dtmf' }, 'event listener threw');
+          }
+        }
+        this.emit('dtmf', e);
+      }));
+    }
+    return d;
+  }
+
+  get cname(): string {
+    return (this._cname ??= `strowger-${token(6)}`);
   }
 
   get media(): LegMedia | undefined {
@@ -223,12 +290,13 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   setMedia(media: LegMedia | undefined): void {
     // A re-INVITE that changes nothing (hold/unhold, session refresh) must not re-set a bridge.
     if (sameLegMedia(media, this._media)) return;
-    this.ptKind.fill(KIND_NONE);
+    this.audioRecvPt = -1;
+    this.dtmfRecvPt = -1;
     this._media = media ? { ...media, codec: { ...media.codec } } : undefined;
     if (media) {
-      this.ptKind[(media.recvPt ?? media.pt) & 0x7f] = PacketKind.AUDIO;
+      this.audioRecvPt = (media.recvPt ?? media.pt) & 0x7f;
       const dtmfRecv = media.dtmfRecvPt ?? media.dtmfPt;
-      if (dtmfRecv !== undefined) this.ptKind[dtmfRecv & 0x7f] = PacketKind.DTMF;
+      if (dtmfRecv !== undefined) this.dtmfRecvPt = dtmfRecv & 0x7f;
       this.audioClockRate = media.codec.clockRate;
       this.dtmfClockRate = media.dtmfClockRate ?? media.codec.clockRate;
     }
@@ -260,7 +328,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (held === this.held) return;
     this.held = held;
     this.lastRxAt = this.clock.now();
-    this.timeoutWatch.configure(held ? this.holdTimeoutMs : this.mediaTimeoutMs);
+    this.configureTimeout(held ? this.holdTimeoutMs : this.mediaTimeoutMs);
   }
 
   setTimeouts(t: { mediaTimeoutMs?: number; holdTimeoutMs?: number }): void {
@@ -268,7 +336,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (t.holdTimeoutMs !== undefined) this.holdTimeoutMs = t.holdTimeoutMs;
     else if (t.mediaTimeoutMs !== undefined) this.holdTimeoutMs = t.mediaTimeoutMs * 10;
     this.lastRxAt = this.clock.now();
-    this.timeoutWatch.configure(this.held ? this.holdTimeoutMs : this.mediaTimeoutMs);
+    this.configureTimeout(this.held ? this.holdTimeoutMs : this.mediaTimeoutMs);
   }
 
   /** The one consumer of accepted packets (bridge, echo, ...). null detaches. */
@@ -293,7 +361,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   private readonly onRtp = (msg: Buffer, rinfo: RemoteInfo): void => {
     const st = this.inStats;
-    const hdr = this.hdr;
+    const hdr = (this.hdr ??= new RtpHeader());
     const len = msg.length;
     st.datagrams++;
     if (parseRtpHeader(msg, len, hdr) !== RtpParseError.OK) {
@@ -305,7 +373,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       return;
     }
     const now = this.clock.now();
-    const kind = this.ptKind[hdr.payloadType]!;
+    const pt = hdr.payloadType;
+    const kind = pt === this.dtmfRecvPt ? PacketKind.DTMF : pt === this.audioRecvPt ? PacketKind.AUDIO : KIND_NONE;
     const v = this.latch.check(rinfo.address, rinfo.port, kind !== KIND_NONE, now);
     if (v !== LatchVerdict.ACCEPT) {
       if (v === LatchVerdict.WRONG_SOURCE) st.droppedWrongSource++;
@@ -318,8 +387,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       st.droppedUnknownPt++;
       return;
     }
-    const rx = this.rx;
-    if (!this.rxStarted || hdr.ssrc !== rx.ssrc) this.newSource(hdr.ssrc);
+    let rx = this.rx;
+    if (rx === undefined || hdr.ssrc !== rx.ssrc) rx = this.newSource(hdr.ssrc);
     const arrival = kind === PacketKind.AUDIO ? (now * this.audioClockRate) / 1000 : NaN;
     const verdict = rx.update(hdr.sequenceNumber, hdr.timestamp, arrival, hdr.payloadLength);
     if (verdict === SeqVerdict.DUPLICATE || verdict === SeqVerdict.JUMP) return;
@@ -329,7 +398,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     st.payloadBytes += hdr.payloadLength;
     if (kind === PacketKind.DTMF) {
       st.dtmfPackets++;
-      this.dtmfRx.handle(msg, hdr.payloadOffset, hdr.payloadLength, hdr.timestamp, this.dtmfClockRate);
+      this.dtmfReceiver().handle(msg, hdr.payloadOffset, hdr.payloadLength, hdr.timestamp, this.dtmfClockRate);
     }
     const ext = rx.lastExtSeq;
     const k = kind as PacketKindCode;
@@ -357,18 +426,21 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.log.error({ err }, 'RTP packet consumer threw');
   }
 
-  private newSource(ssrc: number): void {
-    if (this.rxStarted) {
-      this.lostPrev += this.rx.lost;
-      this.expectedPrev += this.rx.expected;
+  private newSource(ssrc: number): ReceiveStats {
+    let rx = this.rx;
+    if (rx !== undefined) {
+      this.lostPrev += rx.lost;
+      this.expectedPrev += rx.expected;
       this.inStats.ssrcChanges++;
-      this.inStats.outOfOrder += this.rx.outOfOrder;
-      this.inStats.duplicates += this.rx.duplicates;
-      this.inStats.seqJumps += this.rx.seqJumps;
-      this.log.debug({ from: this.rx.ssrc, to: ssrc }, 'inbound SSRC changed');
+      this.inStats.outOfOrder += rx.outOfOrder;
+      this.inStats.duplicates += rx.duplicates;
+      this.inStats.seqJumps += rx.seqJumps;
+      this.log.debug({ from: rx.ssrc, to: ssrc }, 'inbound SSRC changed');
+    } else {
+      rx = this.rx = new ReceiveStats();
     }
-    this.rxStarted = true;
-    this.rx.reset(ssrc);
+    rx.reset(ssrc);
+    return rx;
   }
 
   private readonly onRtcp = (msg: Buffer, rinfo: RemoteInfo): void => {
@@ -466,7 +538,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
    * telephone-event PT. Calls queue behind each other.
    */
   sendDtmf(digits: string, opts: { durationMs?: number; gapMs?: number; volume?: number } = {}): Promise<number> {
-    const run = this.dtmfQueue.then(() => this.runDtmf(digits, opts));
+    const run = (this.dtmfQueue ?? Promise.resolve()).then(() => this.runDtmf(digits, opts));
     this.dtmfQueue = run.catch(() => 0);
     return run;
   }
@@ -544,14 +616,15 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       ? { ntp: ntpFromUnixMs(this.clock.wallNow()), rtpTimestamp: s.timestampAfterGap(this.clock.now(), this.audioClockRate), packetCount: s.packets, octetCount: s.octets }
       : undefined;
     const blocks = [];
-    if (this.rxStarted && this.rx.received > 0) {
+    const rx = this.rx;
+    if (rx !== undefined && rx.received > 0) {
       const dlsr = this.lastSrAt >= 0 ? Math.round(((this.clock.now() - this.lastSrAt) / 1000) * 65536) : 0;
       blocks.push({
-        ssrc: this.rx.ssrc,
-        fractionLost: this.rx.takeFractionLost(),
-        packetsLost: this.rx.lost,
-        highestSequence: this.rx.extendedMax,
-        jitter: this.rx.jitter,
+        ssrc: rx.ssrc,
+        fractionLost: rx.takeFractionLost(),
+        packetsLost: rx.lost,
+        highestSequence: rx.extendedMax,
+        jitter: rx.jitter,
         lsr: this.lastSrAt >= 0 ? this.lastSrMiddle : 0,
         dlsr: this.lastSrAt >= 0 ? dlsr : 0,
       });
@@ -572,26 +645,55 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   stats(): RtpSessionStats {
     const rx = this.rx;
-    const started = this.rxStarted;
+    const s = this.inStats;
+    // Written out field by field, in InboundStats order: a spread of this many properties is
+    // V8's slow path, and stats() runs at every session close (rtp_audio_* variables).
     const inS: InboundStats = {
-      ...this.inStats,
-      ssrc: started ? rx.ssrc : 0,
-      lost: this.lostPrev + (started ? rx.lost : 0),
-      expected: this.expectedPrev + (started ? rx.expected : 0),
-      jitterMs: started ? (rx.jitter * 1000) / this.audioClockRate : 0,
-      outOfOrder: this.inStats.outOfOrder + (started ? rx.outOfOrder : 0),
-      duplicates: this.inStats.duplicates + (started ? rx.duplicates : 0),
-      seqJumps: this.inStats.seqJumps + (started ? rx.seqJumps : 0),
-      dtmfEvents: this.dtmfRx.events,
+      ssrc: rx ? rx.ssrc : 0,
+      datagrams: s.datagrams,
+      packets: s.packets,
+      bytes: s.bytes,
+      payloadBytes: s.payloadBytes,
+      lost: this.lostPrev + (rx ? rx.lost : 0),
+      expected: this.expectedPrev + (rx ? rx.expected : 0),
+      jitterMs: rx ? (rx.jitter * 1000) / this.audioClockRate : 0,
+      outOfOrder: s.outOfOrder + (rx ? rx.outOfOrder : 0),
+      duplicates: s.duplicates + (rx ? rx.duplicates : 0),
+      seqJumps: s.seqJumps + (rx ? rx.seqJumps : 0),
+      ssrcChanges: s.ssrcChanges,
+      dtmfPackets: s.dtmfPackets,
+      dtmfEvents: this.dtmfRx ? this.dtmfRx.events : 0,
+      droppedMalformed: s.droppedMalformed,
+      droppedWrongSource: s.droppedWrongSource,
+      droppedLearning: s.droppedLearning,
+      droppedUnknownPt: s.droppedUnknownPt,
+      droppedInactive: s.droppedInactive,
+      rtcpPackets: s.rtcpPackets,
+      rtcpMalformed: s.rtcpMalformed,
+      rtcpWrongSource: s.rtcpWrongSource,
+      sinkErrors: s.sinkErrors,
+    };
+    const o = this.outStats;
+    const out: OutboundStats = {
+      ssrc: this.sender.ssrc,
+      packets: o.packets,
+      bytes: o.bytes,
+      payloadBytes: o.payloadBytes,
+      dtmfPackets: o.dtmfPackets,
+      droppedNoRemote: o.droppedNoRemote,
+      droppedInactive: o.droppedInactive,
+      suppressed: o.suppressed,
+      sendErrors: o.sendErrors,
+      rtcpSent: o.rtcpSent,
     };
     const latched = this.latch.latchedSource;
     return {
       localAddress: this.localAddress,
       localPort: this.localPort,
       remote: this.remote ? { address: this.remote.address, port: this.remote.port } : undefined,
-      latched: latched ? { ...latched } : undefined,
+      latched: latched ? { address: latched.address, port: latched.port } : undefined,
       in: inS,
-      out: { ...this.outStats, ssrc: this.sender.ssrc },
+      out,
     };
   }
 
@@ -599,16 +701,17 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.timeoutWatch.stop();
+    this.timeoutWatch?.stop();
     this.rtcpTimer?.cancel();
     this.rtcpTimer = undefined;
-    this.dtmfRx.flush(this.dtmfClockRate);
+    this.dtmfRx?.flush(this.dtmfClockRate);
     this.sink = null;
-    this.taps = [];
+    this.taps = NO_TAPS;
     this.rtpSocket.off('message', this.onRtp);
     this.rtcpSocket.off('message', this.onRtcp);
     this.ports.release();
     this.emit('closed');
     this.removeAllListeners();
+    this.observer = undefined;
   }
 }

@@ -75,25 +75,28 @@ interface Planned {
   clockRate: number;
   channels: number;
   ptime: number;
+  /** formatKey(name, clockRate, channels): one PT per format. */
+  key: string;
 }
 
 function formatKey(name: string, clockRate: number, channels: number): string {
   return `${name.toLowerCase()}/${clockRate}/${channels}`;
 }
 
+/** The PTs taken so far: a handful per offer, so a list (Set semantics) rather than a hash table. */
 class PtPool {
-  private readonly used = new Set<number>();
+  private readonly used: number[] = [];
   reserve(pt: number): void {
-    this.used.add(pt);
+    if (!this.used.includes(pt)) this.used.push(pt);
   }
   has(pt: number): boolean {
-    return this.used.has(pt);
+    return this.used.includes(pt);
   }
   /** Next free dynamic PT (RFC 3551 §3: 96..127), or undefined when all 32 are taken. */
   next(): number | undefined {
     for (let pt = FIRST_DYNAMIC_PT; pt <= LAST_DYNAMIC_PT; pt++) {
-      if (!this.used.has(pt)) {
-        this.used.add(pt);
+      if (!this.used.includes(pt)) {
+        this.used.push(pt);
         return pt;
       }
     }
@@ -103,17 +106,21 @@ class PtPool {
 
 function plan(prefs: readonly LocalCodecPref[]): Planned[] {
   const out: Planned[] = [];
-  const seen = new Set<string>();
-  for (const pref of prefs.slice(0, 64)) {
+  const n = Math.min(prefs.length, 64);
+  outer: for (let i = 0; i < n; i++) {
+    const pref = prefs[i]!;
     if (isTelephoneEvent(pref.name) || isComfortNoise(pref.name)) continue;
     const opus = isOpus(pref.name);
     const clockRate = opus ? OPUS_SDP_CLOCK : pref.clockRate;
     const channels = opus ? 2 : pref.channels ?? 1;
     const ptime = pref.ptime ?? defaultPtime(pref.name);
-    const key = `${formatKey(pref.name, clockRate, channels)}@${ptime}`;
-    if (seen.has(key)) continue; // "duplicates are collapsed" (§3.1)
-    seen.add(key);
-    out.push({ pref, clockRate, channels, ptime });
+    const key = formatKey(pref.name, clockRate, channels);
+    // "duplicates are collapsed" (§3.1): same format at the same ptime (at most 64 to compare).
+    for (let j = 0; j < out.length; j++) {
+      const q = out[j]!;
+      if (q.key === key && (q.ptime === ptime || (q.ptime !== q.ptime && ptime !== ptime))) continue outer;
+    }
+    out.push({ pref, clockRate, channels, ptime, key });
   }
   return out;
 }
@@ -125,7 +132,9 @@ export function buildOffer(o: BuildOfferOptions): BuiltOffer {
   const pool = new PtPool();
   const withTe = (o.dtmfType ?? 'rfc2833') === 'rfc2833';
   const rfc2833Pt = o.rfc2833Pt !== undefined && isDynamicPt(o.rfc2833Pt) && o.rfc2833Pt <= LAST_DYNAMIC_PT ? o.rfc2833Pt : 101;
-  const rates = [...new Set(planned.map((p) => p.clockRate))];
+  // Distinct clock rates in order of first appearance.
+  const rates: number[] = [];
+  for (const p of planned) if (!rates.includes(p.clockRate)) rates.push(p.clockRate);
   const tePt = new Map<number, number>();
   const suppressCng = o.suppressCng ?? false;
   const cnPt = suppressCng ? undefined : 13;
@@ -135,7 +144,7 @@ export function buildOffer(o: BuildOfferOptions): BuiltOffer {
   for (const p of planned) {
     const st = p.pref.pt !== undefined && !isDynamicPt(p.pref.pt) ? p.pref.pt : staticPtFor(p.pref.name, p.clockRate, p.channels);
     if (st !== undefined) {
-      codecPt.set(formatKey(p.pref.name, p.clockRate, p.channels), st);
+      codecPt.set(p.key, st);
       pool.reserve(st);
     }
   }
@@ -146,7 +155,7 @@ export function buildOffer(o: BuildOfferOptions): BuiltOffer {
   }
   const kept: Planned[] = [];
   for (const p of planned) {
-    const key = formatKey(p.pref.name, p.clockRate, p.channels);
+    const key = p.key;
     if (!codecPt.has(key)) {
       const want = p.pref.pt;
       let pt: number | undefined;
@@ -204,7 +213,7 @@ export function buildOffer(o: BuildOfferOptions): BuiltOffer {
     };
     const groupRates: number[] = [];
     for (const p of g) {
-      const pt = codecPt.get(formatKey(p.pref.name, p.clockRate, p.channels))!;
+      const pt = codecPt.get(p.key)!;
       if (m.formats.includes(String(pt))) continue; // same format at another ptime on one line
       m.formats.push(String(pt));
       m.rtpmaps.push(rtpmap(pt, p.pref.name, p.clockRate, p.channels));

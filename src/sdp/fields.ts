@@ -114,6 +114,10 @@ export function parseConnection(value: string): Connection | undefined {
   if (!isToken(netType, 32)) return undefined;
   const addrType = parseAddrType(at);
   if (!addrType) return undefined;
+  if (addr.indexOf('/') < 0) {
+    // The usual unicast address: no TTL, no count, no array to split into.
+    return isValidAddress(addrType, addr) ? { netType, addrType, address: addr } : undefined;
+  }
   const parts = addr.split('/', 4);
   if (parts.length > 3) return undefined;
   const host = parts[0]!;

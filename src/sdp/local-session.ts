@@ -2,10 +2,10 @@
  * Pieces shared by the SDP we write ourselves (offers in build-offer.ts, answers in
  * negotiate.ts): the session skeleton (§3.4: o=, s=, c=, t=0 0) and small format helpers.
  */
-import { randomInt } from 'node:crypto';
 import { StrowgerError } from '../util/errors';
+import { random32 } from '../util/ids';
 import { addrTypeOf, isValidAddress } from './fields';
-import type { Fmtp, RtpMap, SessionDescription } from './types';
+import type { AddressType, Fmtp, RtpMap, SessionDescription } from './types';
 
 export interface LocalOrigin {
   /** o= username; FreeSWITCH writes "FreeSWITCH". Default "Strowger". */
@@ -24,10 +24,27 @@ export interface LocalSessionOptions {
   sessionName?: string;
 }
 
+/** The last local IP checked (a profile writes the same one into every SDP) and its type. */
+let checkedIp = '';
+let checkedType: AddressType = 'IP4';
+
+function localAddrType(ip: string): AddressType {
+  if (ip === checkedIp && ip !== '') return checkedType;
+  const addrType = addrTypeOf(ip);
+  if (!isValidAddress(addrType, ip)) throw new StrowgerError('SDP_PARSE', `invalid SDP model: local IP '${ip}'`);
+  checkedIp = ip;
+  checkedType = addrType;
+  return addrType;
+}
+
+/** A random o= session id, 1..2^31-1 (from the pooled CSPRNG bytes of util/ids). */
+function randomSessionId(): string {
+  return String((random32() % 0x7fffffff) + 1);
+}
+
 export function localSession(opts: LocalSessionOptions): SessionDescription {
-  const addrType = addrTypeOf(opts.localIp);
-  if (!isValidAddress(addrType, opts.localIp)) throw new StrowgerError('SDP_PARSE', `invalid SDP model: local IP '${opts.localIp}'`);
-  const sessionId = opts.origin?.sessionId ?? String(randomInt(1, 2 ** 31));
+  const addrType = localAddrType(opts.localIp);
+  const sessionId = opts.origin?.sessionId ?? randomSessionId();
   return {
     version: 0,
     origin: {

@@ -101,12 +101,16 @@ export function offeredFormats(m: MediaDescription): OfferedFormat[] {
     const pt = Number(f);
     const map = m.rtpmaps.find((r) => r.pt === pt);
     const fmtp = m.fmtps.find((x) => x.pt === pt)?.params;
+    let of: OfferedFormat | undefined;
     if (map) {
-      out.push({ pt, encoding: map.encoding, clockRate: map.clockRate, channels: map.channels ?? 1, hasRtpmap: true, ...(fmtp !== undefined ? { fmtp } : {}) });
+      of = { pt, encoding: map.encoding, clockRate: map.clockRate, channels: map.channels ?? 1, hasRtpmap: true };
     } else if (!isDynamicPt(pt)) {
       const st = staticPayload(pt);
-      if (st) out.push({ pt, encoding: st.encoding, clockRate: st.clockRate, channels: st.channels ?? 1, hasRtpmap: false, ...(fmtp !== undefined ? { fmtp } : {}) });
+      if (st) of = { pt, encoding: st.encoding, clockRate: st.clockRate, channels: st.channels ?? 1, hasRtpmap: false };
     }
+    if (of === undefined) continue;
+    if (fmtp !== undefined) of.fmtp = fmtp;
+    out.push(of);
   }
   return out;
 }

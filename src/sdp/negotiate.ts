@@ -10,7 +10,7 @@
  *                      direction mirrored (sendonly ⇒ recvonly, inactive ⇒ inactive).
  */
 import type { HasImplementation, NegotiatedCodec } from './codec-match';
-import { matchCodecs } from './codec-match';
+import { matchCodecs, type MatchOptions } from './codec-match';
 import { effectiveRemoteDirection, remoteHoldInfo, type HoldInfo } from './hold';
 import {
   intersectDirections,
@@ -195,23 +195,26 @@ function dtmfPlan(o: NegotiateOptions, te: OfferedFormat | undefined, codecPt: n
   return { type: 'info', recvPts: liberal };
 }
 
+/** matchCodecs options for one m= line (built field by field: conditional spreads are slow). */
+function matchOptions(o: NegotiateOptions, m: MediaDescription, policy: NegotiationPolicy): MatchOptions {
+  const opts: MatchOptions = { policy, remotePtime: remotePtime(o.offer, m), remoteMaxptime: remoteMaxptime(o.offer, m) };
+  if (o.hasImplementation) opts.hasImplementation = o.hasImplementation;
+  if (o.negotiateNearMatch) opts.negotiateNearMatch = true;
+  return opts;
+}
+
 function matchLine(o: NegotiateOptions, m: MediaDescription, formats: OfferedFormat[]): NegotiatedCodec[] {
-  const base = {
-    remotePtime: remotePtime(o.offer, m),
-    remoteMaxptime: remoteMaxptime(o.offer, m),
-    ...(o.hasImplementation ? { hasImplementation: o.hasImplementation } : {}),
-    ...(o.negotiateNearMatch ? { negotiateNearMatch: true } : {}),
-  };
   const k = o.keepCodec;
   if (k) {
-    const keep: LocalCodecPref = { name: k.name, clockRate: k.clockRate, ptime: k.ptime, channels: k.channels, ...(k.localFmtp !== undefined ? { fmtp: k.localFmtp } : {}) };
-    const kept = matchCodecs(formats, [keep], { ...base, policy: 'scrooge' });
+    const keep: LocalCodecPref = { name: k.name, clockRate: k.clockRate, ptime: k.ptime, channels: k.channels };
+    if (k.localFmtp !== undefined) keep.fmtp = k.localFmtp;
+    const kept = matchCodecs(formats, [keep], matchOptions(o, m, 'scrooge'));
     if (kept.length) {
-      const rest = matchCodecs(formats, o.localPrefs, { ...base, policy: o.policy });
+      const rest = matchCodecs(formats, o.localPrefs, matchOptions(o, m, o.policy));
       return [{ ...kept[0]!, prefIndex: -1 }, ...rest];
     }
   }
-  return matchCodecs(formats, o.localPrefs, { ...base, policy: o.policy });
+  return matchCodecs(formats, o.localPrefs, matchOptions(o, m, o.policy));
 }
 
 /** Negotiate a remote offer; see the file header. */
@@ -222,7 +225,8 @@ export function negotiate(o: NegotiateOptions): NegotiationResult {
   let matches: NegotiatedCodec[] = [];
   let formats: OfferedFormat[] = [];
   const outcomes: MediaLineOutcome[] = [];
-  const offeredSummary: string[] = [];
+  /** The formats of each audio line tried, described only if nothing matched (the 488 detail). */
+  const tried: OfferedFormat[][] = [];
   for (let i = 0; i < offer.media.length; i++) {
     const m = offer.media[i]!;
     const out: MediaLineOutcome = { index: i, type: m.type, accepted: false };
@@ -233,7 +237,7 @@ export function negotiate(o: NegotiateOptions): NegotiationResult {
     else if (chosen >= 0) out.reason = 'one audio stream only';
     else {
       const fs = offeredFormats(m);
-      offeredSummary.push(describeFormats(fs));
+      tried.push(fs);
       const ms = matchLine(o, m, fs);
       if (ms.length) {
         chosen = i;
@@ -247,7 +251,7 @@ export function negotiate(o: NegotiateOptions): NegotiationResult {
   }
   if (chosen < 0) {
     const local = o.localPrefs.slice(0, 16).map((p) => `${p.name}@${p.clockRate}h@${p.ptime ?? '-'}i`).join(',');
-    const what = offeredSummary.length ? `offered ${offeredSummary.join(' | ')}` : 'no usable audio stream offered';
+    const what = tried.length ? `offered ${tried.map(describeFormats).join(' | ')}` : 'no usable audio stream offered';
     return incompatible(`CODEC NEGOTIATION ERROR: ${what}; local ${local || '(none)'}`);
   }
 

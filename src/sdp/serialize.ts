@@ -17,7 +17,15 @@ function invalid(what: string): never {
   throw new StrowgerError('SDP_PARSE', `invalid SDP model: ${what}`);
 }
 
+/**
+ * False during serializeSdp's first pass, which checks the finished text once (wellFormed) instead
+ * of every line as it is built: scanning each freshly concatenated line flattened it first, and
+ * that was most of the serializer's time. Any doubt sends it to the checked pass.
+ */
+let checkLines = true;
+
 function text(s: string, what: string): string {
+  if (!checkLines) return s;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x0d || c === 0x0a || c === 0) invalid(`${what} contains a line break or NUL`);
@@ -47,6 +55,27 @@ function bw(b: Bandwidth): string {
   return text(`b=${b.type}:${uint(b.value, 0xffffffff, 'bandwidth')}`, 'b=');
 }
 
+/** a=rtpmap and a=fmtp of one payload type, once (`written` holds the PTs already written). */
+function writeFormat(m: MediaDescription, pt: number, written: number[], out: string[]): void {
+  if (written.includes(pt)) return;
+  written.push(pt);
+  const maps = m.rtpmaps;
+  for (let i = 0; i < maps.length; i++) {
+    const r = maps[i]!;
+    if (r.pt !== pt) continue;
+    const ch = r.channels !== undefined ? `/${uint(r.channels, 255, 'channels')}` : '';
+    out.push(text(`a=rtpmap:${uint(pt, 127, 'payload type')} ${r.encoding}/${uint(r.clockRate, 0x7fffffff, 'clock rate')}${ch}`, 'rtpmap'));
+    break;
+  }
+  const fmtps = m.fmtps;
+  for (let i = 0; i < fmtps.length; i++) {
+    const f = fmtps[i]!;
+    if (f.pt !== pt) continue;
+    out.push(text(f.params === '' ? `a=fmtp:${pt}` : `a=fmtp:${pt} ${f.params}`, 'fmtp'));
+    break;
+  }
+}
+
 function mediaLines(m: MediaDescription, out: string[]): void {
   const port = uint(m.port, 65535, 'm= port');
   const portText = m.numPorts !== undefined ? `${port}/${uint(m.numPorts, 65535, 'm= port count')}` : `${port}`;
@@ -55,25 +84,14 @@ function mediaLines(m: MediaDescription, out: string[]): void {
   if (m.connection) out.push(text(`c=${formatConnection(m.connection)}`, 'c='));
   for (const b of m.bandwidths) out.push(bw(b));
   if (m.key !== undefined) out.push(text(`k=${m.key}`, 'k='));
-  const written = new Set<number>();
-  const writeFormat = (pt: number): void => {
-    if (written.has(pt)) return;
-    written.add(pt);
-    const r = m.rtpmaps.find((x) => x.pt === pt);
-    if (r) {
-      const ch = r.channels !== undefined ? `/${uint(r.channels, 255, 'channels')}` : '';
-      out.push(text(`a=rtpmap:${uint(pt, 127, 'payload type')} ${r.encoding}/${uint(r.clockRate, 0x7fffffff, 'clock rate')}${ch}`, 'rtpmap'));
-    }
-    const f = m.fmtps.find((x) => x.pt === pt);
-    if (f) out.push(text(f.params === '' ? `a=fmtp:${pt}` : `a=fmtp:${pt} ${f.params}`, 'fmtp'));
-  };
+  const written: number[] = [];
   for (const f of m.formats) {
     const pt = Number(f);
-    if (Number.isInteger(pt) && f.length > 0) writeFormat(pt);
+    if (Number.isInteger(pt) && f.length > 0) writeFormat(m, pt, written, out);
   }
   // Mappings for payload types not listed in m= (legal, if odd): keep them, in stored order.
-  for (const r of m.rtpmaps) writeFormat(r.pt);
-  for (const f of m.fmtps) writeFormat(f.pt);
+  for (const r of m.rtpmaps) writeFormat(m, r.pt, written, out);
+  for (const f of m.fmtps) writeFormat(m, f.pt, written, out);
   if (m.ptime !== undefined) out.push(`a=ptime:${ptimeText(m.ptime, 'ptime')}`);
   if (m.maxptime !== undefined) out.push(`a=maxptime:${ptimeText(m.maxptime, 'maxptime')}`);
   if (m.rtcp) {
@@ -84,7 +102,45 @@ function mediaLines(m: MediaDescription, out: string[]): void {
   if (m.direction) out.push(`a=${m.direction}`);
 }
 
+/**
+ * True when `s` is exactly `lines` lines each ended by CRLF, with no other CR or LF and no NUL:
+ * then no field put a line break or NUL into a line (a field with CRLF would add a line).
+ */
+function wellFormed(s: string, lines: number): boolean {
+  let crlf = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x0d) continue;
+    if (c === 0x0d) {
+      if (s.charCodeAt(i + 1) !== 0x0a) return false;
+      crlf++;
+      i++;
+    } else if (c === 0x0a || c === 0) {
+      return false;
+    }
+  }
+  return crlf === lines;
+}
+
 export function serializeSdp(sdp: SessionDescription): string {
+  let out: string[] | undefined;
+  let s = '';
+  checkLines = false;
+  try {
+    out = sdpLines(sdp);
+    s = out.join('\r\n') + '\r\n';
+  } catch {
+    out = undefined;
+  } finally {
+    checkLines = true;
+  }
+  if (out !== undefined && wellFormed(s, out.length)) return s;
+  // Something is wrong with the model: build it again checking every line, which throws the
+  // error a line-by-line check gives (the first bad line or value, in line order).
+  return sdpLines(sdp).join('\r\n') + '\r\n';
+}
+
+function sdpLines(sdp: SessionDescription): string[] {
   const out: string[] = [];
   out.push(`v=${uint(sdp.version, 9, 'version')}`);
   out.push(`o=${formatOrigin(sdp.origin)}`);
@@ -105,7 +161,7 @@ export function serializeSdp(sdp: SessionDescription): string {
   for (const a of sdp.attributes) out.push(attr(a));
   if (sdp.direction) out.push(`a=${sdp.direction}`);
   for (const m of sdp.media) mediaLines(m, out);
-  return out.join('\r\n') + '\r\n';
+  return out;
 }
 
 /** Deep copy of a model (plain data; safe to mutate the copy). */

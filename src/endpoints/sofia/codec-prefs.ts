@@ -82,8 +82,39 @@ export function describeNegotiated(c: NegotiatedCodec): CodecDescription {
   return d;
 }
 
+interface FormattedPref {
+  clockRate: number;
+  ptime: number | undefined;
+  channels: number | undefined;
+  text: string;
+}
+
+/**
+ * formatPref's answers by name, then rate, ptime and channels (the codec table is static). Every
+ * call formats the same few codecs two or three times (ep_codec_string, rtp_use_codec_string).
+ */
+const formatted = new Map<string, FormattedPref[]>();
+
 /** `PCMU@8000h@20i@64000b` / `opus@48000h@20i@2c`: one ep_codec_string / rtp_use_codec_string item. */
 export function formatPref(p: { name: string; clockRate: number; ptime?: number; channels?: number }): string {
+  let list = formatted.get(p.name);
+  if (list !== undefined) {
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (e.clockRate === p.clockRate && e.ptime === p.ptime && e.channels === p.channels) return e.text;
+    }
+  }
+  const text = formatPrefText(p);
+  if (list === undefined) {
+    if (formatted.size >= 256) formatted.clear();
+    list = [];
+    formatted.set(p.name, list);
+  }
+  if (list.length < 16) list.push({ clockRate: p.clockRate, ptime: p.ptime, channels: p.channels, text });
+  return text;
+}
+
+function formatPrefText(p: { name: string; clockRate: number; ptime?: number; channels?: number }): string {
   const info = findCodec(p.name);
   let s = `${info?.name ?? p.name}@${p.clockRate}h@${p.ptime ?? info?.defaultPtime ?? 20}i`;
   if (info?.bitrate !== undefined) s += `@${info.bitrate}b`;
@@ -92,7 +123,10 @@ export function formatPref(p: { name: string; clockRate: number; ptime?: number;
 }
 
 export function formatPrefs(prefs: readonly LocalCodecPref[]): string {
-  return prefs.map(formatPref).join(',');
+  if (prefs.length === 1) return formatPref(prefs[0]!);
+  let s = '';
+  for (let i = 0; i < prefs.length; i++) s += (i === 0 ? '' : ',') + formatPref(prefs[i]!);
+  return s;
 }
 
 export interface ProfileCodecPrefs {
@@ -140,17 +174,16 @@ export function legCodecPrefs(
  * FreeSWITCH's codec variables after negotiation: read/write codec and rate, the rtp_use_codec_*
  * family, and the PTs in use.
  */
-export function codecVariables(c: NegotiatedCodec, desc: CodecDescription): Array<[string, string]> {
-  return [
-    ['read_codec', desc.name],
-    ['read_rate', String(desc.sampleRate)],
-    ['write_codec', desc.name],
-    ['write_rate', String(desc.sampleRate)],
-    ['rtp_use_codec_name', desc.name],
-    ['rtp_use_codec_rate', String(c.clockRate)],
-    ['rtp_use_codec_ptime', String(c.ptime)],
-    ['rtp_use_codec_channels', String(c.channels)],
-    ['rtp_use_pt', String(c.pt)],
-    ['rtp_use_codec_fmtp', c.fmtp ?? c.localFmtp ?? ''],
-  ];
+export function setCodecVariables(ch: Pick<Channel, 'setVariable'>, c: NegotiatedCodec, desc: CodecDescription): void {
+  const rate = String(desc.sampleRate);
+  ch.setVariable('read_codec', desc.name);
+  ch.setVariable('read_rate', rate);
+  ch.setVariable('write_codec', desc.name);
+  ch.setVariable('write_rate', rate);
+  ch.setVariable('rtp_use_codec_name', desc.name);
+  ch.setVariable('rtp_use_codec_rate', String(c.clockRate));
+  ch.setVariable('rtp_use_codec_ptime', String(c.ptime));
+  ch.setVariable('rtp_use_codec_channels', String(c.channels));
+  ch.setVariable('rtp_use_pt', String(c.pt));
+  ch.setVariable('rtp_use_codec_fmtp', c.fmtp ?? c.localFmtp ?? '');
 }

@@ -21,6 +21,7 @@ import {
   MediaBridge,
   RtpSession,
   startEcho,
+  type DtmfEvent,
   type MediaBridgeStats,
   type PortAllocator,
   type RtpSessionStats,
@@ -40,7 +41,7 @@ import {
 } from '../../sdp';
 import type { Clock } from '../../util/clock';
 import type { Logger } from '../../util/logger';
-import { codecVariables, describeNegotiated, hasImplementation } from './codec-prefs';
+import { describeNegotiated, hasImplementation, setCodecVariables } from './codec-prefs';
 
 export interface LegMediaOptions {
   allocator: PortAllocator;
@@ -58,16 +59,20 @@ export interface LegMediaOptions {
   liberalDtmf: boolean;
   /** IP the leg's signalling comes from (latching trusts it like the SDP address). */
   signalingIp?: string;
-  onTimeout(hold: boolean): void;
-  onDtmf(digit: string, durationMs: number): void;
-  /** A media bridge was set up with this leg: relay, transcode or idle. */
-  onBridged?(mode: string): void;
-  /** The session is closing: its final statistics. */
-  onClosed?(stats: RtpSessionStats): void;
 }
 
-/** The callbacks a leg gives its media (the rest of LegMediaOptions comes from the profile). */
-export type LegMediaHooks = Pick<LegMediaOptions, 'onTimeout' | 'onDtmf' | 'onBridged' | 'onClosed'>;
+/**
+ * The callbacks a leg gives its media (LegMediaOptions come from the profile). The leg object
+ * itself implements them: no hook object and closures per leg.
+ */
+export interface LegMediaHooks {
+  onMediaTimeout(hold: boolean): void;
+  onMediaDtmf(digit: string, durationMs: number): void;
+  /** A media bridge was set up with this leg: relay, transcode or idle. */
+  onMediaBridged?(mode: string): void;
+  /** The session is closing: its final statistics. */
+  onMediaClosed?(stats: RtpSessionStats): void;
+}
 
 /**
  * A logger whose child() returns itself: RtpSession makes a pino child per session (~tens of µs)
@@ -102,7 +107,10 @@ export class LegMedia {
   private closed = false;
   readonly handle: SofiaMediaHandle;
 
-  constructor(private readonly o: LegMediaOptions) {
+  constructor(
+    private readonly o: LegMediaOptions,
+    private readonly hooks: LegMediaHooks,
+  ) {
     this.handle = new SofiaMediaHandle(this);
   }
 
@@ -120,7 +128,7 @@ export class LegMedia {
     if (this.session) return Promise.resolve(this.session);
     this.sessionPromise ??= RtpSession.create(
       this.o.allocator,
-      { clock: this.o.clock, mediaTimeoutMs: this.o.mediaTimeoutMs, holdTimeoutMs: this.o.holdTimeoutMs, logger: flatLogger(this.o.log) },
+      { clock: this.o.clock, mediaTimeoutMs: this.o.mediaTimeoutMs, holdTimeoutMs: this.o.holdTimeoutMs, logger: flatLogger(this.o.log), observer: this },
       this.o.bindIp,
     ).then((s) => {
       if (this.closed) {
@@ -128,13 +136,19 @@ export class LegMedia {
         throw new Error('leg closed while allocating media');
       }
       this.session = s;
-      s.on('timeout', (t) => this.o.onTimeout(t.hold));
-      s.on('dtmf', (e) => {
-        if (e.end && e.digit) this.o.onDtmf(e.digit, e.durationMs);
-      });
       return s;
     });
     return this.sessionPromise;
+  }
+
+  /** @internal RtpSessionObserver: the session's media timeout. */
+  onRtpTimeout(t: { idleMs: number; hold: boolean }): void {
+    this.hooks.onMediaTimeout(t.hold);
+  }
+
+  /** @internal RtpSessionObserver: an RFC 4733 event; the leg hears of each finished digit. */
+  onRtpDtmf(e: DtmfEvent): void {
+    if (e.end && e.digit) this.hooks.onMediaDtmf(e.digit, e.durationMs);
   }
 
   /** Our last SDP as the bytes we sent (serialized once per SDP). */
@@ -263,7 +277,7 @@ export class LegMedia {
   setCodecVariables(ch: Channel): void {
     const a = this.negotiated;
     if (!a || !this.description) return;
-    for (const [k, v] of codecVariables(a.codec, this.description)) ch.setVariable(k, v);
+    setCodecVariables(ch, a.codec, this.description);
     if (a.dtmf.type === 'rfc2833' && a.telephoneEvent) {
       ch.setVariable('rtp_2833_send_payload', String(a.telephoneEvent.pt));
       ch.setVariable('rtp_2833_recv_payload', String(a.dtmf.recvPts[0] ?? a.telephoneEvent.pt));
@@ -279,7 +293,7 @@ export class LegMedia {
 
   /** @internal */
   bridged(mode: string): void {
-    this.o.onBridged?.(mode);
+    this.hooks.onMediaBridged?.(mode);
   }
 
   /** Idempotent: closes the RTP session and releases its ports. */
@@ -290,7 +304,7 @@ export class LegMedia {
     const s = this.session;
     if (s) {
       try {
-        this.o.onClosed?.(s.stats());
+        this.hooks.onMediaClosed?.(s.stats());
       } catch {
         // observers never stop the teardown
       }
@@ -303,7 +317,8 @@ export class LegMedia {
 export class SofiaMediaHandle implements MediaHandle {
   /** The last media bridge this handle set up (tests read its stats: relay vs transcode). */
   lastBridge: MediaBridge | undefined;
-  private readonly links = new Set<MediaLink>();
+  /** Made by the first bridge/echo/play/capture: most legs of a signalling-only call never get one. */
+  private links: Set<MediaLink> | undefined;
 
   constructor(readonly leg: LegMedia) {}
 
@@ -321,11 +336,11 @@ export class SofiaMediaHandle implements MediaHandle {
       close: () => {
         if (done) return;
         done = true;
-        this.links.delete(link);
+        this.links?.delete(link);
         close();
       },
     };
-    this.links.add(link);
+    (this.links ??= new Set()).add(link);
     return link;
   }
 
@@ -380,6 +395,8 @@ export class SofiaMediaHandle implements MediaHandle {
 
   /** Close every bridge, echo, player and capture this handle started. */
   closeAll(): void {
-    for (const l of [...this.links]) l.close();
+    const links = this.links;
+    if (links === undefined || links.size === 0) return;
+    for (const l of [...links]) l.close();
   }
 }

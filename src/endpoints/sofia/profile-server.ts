@@ -61,6 +61,8 @@ export class ProfileServer {
   readonly accept: string[] = ['application/sdp'];
   private readonly supported: string[];
   private readonly log: Logger;
+  /** policy() as of the current handlers (every request is checked against it); reset by handle/unhandle. */
+  private cachedPolicy: UasPolicy | undefined;
   private bound: { udp?: { address: string; port: number }; tcp?: { address: string; port: number } } = {};
   private closed = false;
 
@@ -105,11 +107,13 @@ export class ProfileServer {
   /** Register (or replace) the handler for a method; it then appears in Allow. */
   handle(method: string, handler: MethodHandler): void {
     this.handlers.set(method, handler);
+    this.cachedPolicy = undefined;
   }
 
   /** Remove a handler: the method is then answered 405/501. */
   unhandle(method: string): void {
     this.handlers.delete(method);
+    this.cachedPolicy = undefined;
   }
 
   /** Allow header methods: handled ones plus ACK and CANCEL, in FreeSWITCH's order. */
@@ -120,8 +124,9 @@ export class ProfileServer {
     return ordered;
   }
 
+  /** The same object until a handler is added or removed (`accept` and `supported` are shared, live arrays). */
   policy(): UasPolicy {
-    return { allow: this.allow(), supported: this.supported, accept: this.accept };
+    return (this.cachedPolicy ??= { allow: this.allow(), supported: this.supported, accept: this.accept });
   }
 
   /** Headers every response of this profile carries. */

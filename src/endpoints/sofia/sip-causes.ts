@@ -80,6 +80,19 @@ export function sipStatusToCause(status: number, reasonHeader?: string): HangupC
  * LOSE_RACE and PICKED_OFF say the call was completed elsewhere (RFC 3326).
  */
 export function reasonHeaderFor(cause: HangupCause): string {
+  let v = reasonHeaders.get(cause);
+  if (v === undefined) {
+    v = makeReasonHeader(cause);
+    // Causes are a fixed set; the bound only guards against a caller passing arbitrary strings.
+    if (reasonHeaders.size < 512) reasonHeaders.set(cause, v);
+  }
+  return v;
+}
+
+/** reasonHeaderFor's answers (one per cause: every hangup asks). */
+const reasonHeaders = new Map<string, string>();
+
+function makeReasonHeader(cause: HangupCause): string {
   if (cause === 'LOSE_RACE' || cause === 'PICKED_OFF') return 'SIP;cause=200;text="Call completed elsewhere"';
   const n = causeToNumber(cause);
   return isQ850(cause) ? `Q.850;cause=${n};text="${cause}"` : `SIP;cause=${n};text="${cause}"`;

@@ -31,6 +31,7 @@ import { parseSdp, classifyReinvite, offerCodecPrefs, originatorCodecPrefs, type
 import type { Clock, TimerHandle } from '../../util/clock';
 import type { Logger } from '../../util/logger';
 import { LegMedia, type LegMediaHooks } from './leg-media';
+import type { RtpSessionStats } from '../../media';
 import { q850FromReason, reasonHeaderFor } from './sip-causes';
 
 /** What a leg needs from its profile (implemented by SofiaProfile). */
@@ -76,7 +77,7 @@ export function sdpBody(req: SipRequest | SipResponse): SessionDescription | und
 
 const SDP_HEADERS: Array<[string, string]> = [['Content-Type', 'application/sdp']];
 
-export abstract class SipLeg implements ChannelDriver {
+export abstract class SipLeg implements ChannelDriver, LegMediaHooks {
   channel!: Channel;
   dialog: Dialog | undefined;
   readonly legMedia: LegMedia;
@@ -95,27 +96,41 @@ export abstract class SipLeg implements ChannelDriver {
     readonly peerIp: string,
   ) {
     this.log = host.log;
-    this.legMedia = host.newMedia(peerIp, {
-      onTimeout: (hold) => {
-        this.log.warn({ hold }, 'media timeout');
-        this.channel?.hangup('MEDIA_TIMEOUT');
-      },
-      onDtmf: (digit, ms) => this.channel?.receiveDtmf(digit, ms, 'RTP'),
-      onBridged: (mode) => this.channel?.setVariable('media_bridge_mode', mode),
-      onClosed: (st) => {
-        // FreeSWITCH's rtp_audio_* variables, set at hangup (they land in the CDR).
-        const ch = this.channel;
-        if (!ch) return;
-        ch.setVariable('rtp_audio_in_media_packet_count', String(st.in.packets));
-        ch.setVariable('rtp_audio_in_media_bytes', String(st.in.bytes));
-        ch.setVariable('rtp_audio_in_packet_loss', String(st.in.lost));
-        ch.setVariable('rtp_audio_in_jitter_ms', st.in.jitterMs.toFixed(2));
-        ch.setVariable('rtp_audio_in_dtmf_packet_count', String(st.in.dtmfPackets));
-        ch.setVariable('rtp_audio_out_media_packet_count', String(st.out.packets));
-        ch.setVariable('rtp_audio_out_media_bytes', String(st.out.bytes));
-        ch.setVariable('rtp_audio_out_dtmf_packet_count', String(st.out.dtmfPackets));
-      },
-    });
+    this.legMedia = host.newMedia(peerIp, this);
+  }
+
+  // ------------------------------------------------------------------ media hooks (LegMediaHooks)
+
+  /** @internal */
+  onMediaTimeout(hold: boolean): void {
+    this.log.warn({ hold }, 'media timeout');
+    this.channel?.hangup('MEDIA_TIMEOUT');
+  }
+
+  /** @internal */
+  onMediaDtmf(digit: string, ms: number): void {
+    this.channel?.receiveDtmf(digit, ms, 'RTP');
+  }
+
+  /** @internal */
+  onMediaBridged(mode: string): void {
+    this.channel?.setVariable('media_bridge_mode', mode);
+  }
+
+  /** @internal FreeSWITCH's rtp_audio_* variables, set at hangup (they land in the CDR). */
+  onMediaClosed(st: RtpSessionStats): void {
+    const ch = this.channel;
+    if (!ch) return;
+    const i = st.in;
+    const o = st.out;
+    ch.setVariable('rtp_audio_in_media_packet_count', String(i.packets));
+    ch.setVariable('rtp_audio_in_media_bytes', String(i.bytes));
+    ch.setVariable('rtp_audio_in_packet_loss', String(i.lost));
+    ch.setVariable('rtp_audio_in_jitter_ms', i.jitterMs === 0 ? '0.00' : i.jitterMs.toFixed(2));
+    ch.setVariable('rtp_audio_in_dtmf_packet_count', String(i.dtmfPackets));
+    ch.setVariable('rtp_audio_out_media_packet_count', String(o.packets));
+    ch.setVariable('rtp_audio_out_media_bytes', String(o.bytes));
+    ch.setVariable('rtp_audio_out_dtmf_packet_count', String(o.dtmfPackets));
   }
 
   abstract answer(): Promise<void>;

@@ -11,7 +11,7 @@
  */
 import type { AclRegistry, ProfileConfig } from '../../config';
 import { checkAclRefs } from '../../config';
-import type { Channel, Core, OriginateOutcome, OriginateRequest } from '../../core';
+import type { CallerProfile, Channel, Core, OriginateOutcome, OriginateRequest } from '../../core';
 import type { Directory } from '../../directory';
 import type { PortAllocator } from '../../media';
 import { offerCodecPrefs, type LocalCodecPref, type NegotiationPolicy } from '../../sdp';
@@ -26,6 +26,7 @@ import {
   nextHopMaxForwards,
   type ServerTransaction,
   type SipResponse,
+  type SipUri,
 } from '../../sip';
 import { DigestServer, normalizeAlgorithm, type AuthThrottle, type DigestAlgorithm } from '../../sip/auth';
 import { DialogTable, responseDialogKey } from '../../sip/dialog';
@@ -75,6 +76,39 @@ export interface SofiaProfileCounters {
 }
 
 const POLICIES: ReadonlySet<string> = new Set(['generous', 'greedy', 'scrooge']);
+
+/** The caller profile with its context and dialplan (the object is ours: inboundCallerProfile's). */
+function withRoute(p: Partial<CallerProfile>, context: string, dialplan: string): Partial<CallerProfile> {
+  p.context = context;
+  p.dialplan = dialplan;
+  return p;
+}
+
+/** A display name without '"', '\\', CR and LF (the regex replace ran on every call; names rarely have them). */
+function displayText(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c || c === 0x0d || c === 0x0a) return name.replace(/["\\\r\n]/g, '');
+  }
+  return name;
+}
+
+/**
+ * The B leg's Max-Forwards for the A leg's `sip_max_forwards` value (-1: 483, too many hops).
+ * nextHopMaxForwards reads a request; the answer depends on the header text alone, and calls
+ * carry a handful of distinct values, so each is worked out once (a request per call before).
+ */
+const nextHopCache = new Map<string, number>();
+function nextHopFor(mf: string, uri: SipUri): number {
+  let v = nextHopCache.get(mf);
+  if (v === undefined) {
+    const next = nextHopMaxForwards(createRequest({ method: 'INVITE', uri, headers: [['Max-Forwards', mf]] }));
+    v = 'reject' in next ? -1 : next.value;
+    if (nextHopCache.size >= 256) nextHopCache.clear();
+    nextHopCache.set(mf, v);
+  }
+  return v;
+}
 
 export class SofiaProfile implements LegHost {
   readonly name: string;
@@ -174,8 +208,7 @@ export class SofiaProfile implements LegHost {
       suppressCng: cfg.suppressCng || (g?.get('suppress_cng') ?? '').toLowerCase() === 'true',
       liberalDtmf: (g?.get('rtp_liberal_dtmf') ?? '').toLowerCase() === 'true',
       signalingIp: peerIp,
-      ...hooks,
-    });
+    }, hooks);
   }
 
   policyFor(ch: Channel): NegotiationPolicy {
@@ -307,7 +340,7 @@ export class SofiaProfile implements LegHost {
       ch = this.core.createChannel({
         name: `sofia/${this.name}/${from?.uri.user ?? 'unknown'}@${from?.uri.host ?? env.remote.address}`,
         direction: 'inbound',
-        profile: Object.assign(profile, { context, dialplan }),
+        profile: withRoute(profile, context, dialplan),
         driver: leg,
         variables: vars,
       });
@@ -362,9 +395,9 @@ export class SofiaProfile implements LegHost {
     const mf = a?.getVariable('sip_max_forwards');
     let maxForwards = 70;
     if (mf !== undefined) {
-      const next = nextHopMaxForwards(createRequest({ method: 'INVITE', uri: parsed.uri, headers: [['Max-Forwards', mf]] }));
-      if ('reject' in next) return { cause: 'EXCHANGE_ROUTING_ERROR' };
-      maxForwards = next.value;
+      const next = nextHopFor(mf, parsed.uri);
+      if (next < 0) return { cause: 'EXCHANGE_ROUTING_ERROR' };
+      maxForwards = next;
     }
     const target = parsed.target;
     if (!target) return { cause: 'NO_ROUTE_DESTINATION' };
@@ -393,7 +426,7 @@ export class SofiaProfile implements LegHost {
     const host = target.protocol === 'TCP' ? this.server.addresses.tcp?.address : this.server.addresses.udp?.address;
     const fromHost = ch.getVariable('sip_invite_domain') ?? host ?? this.config.sipIp;
     const p = ch.profile;
-    const display = p.caller_id_name ? `"${p.caller_id_name.replace(/["\\\r\n]/g, '')}" ` : '';
+    const display = p.caller_id_name ? `"${displayText(p.caller_id_name)}" ` : '';
     const fromUser = escapeUser((p.caller_id_number || 'anonymous').slice(0, 64));
     const headers: Array<[string, string]> = [
       ['Max-Forwards', String(maxForwards)],

@@ -72,6 +72,8 @@ describe('minimal profile server', () => {
 
   it('a registered handler takes the method and appears in Allow; unhandle removes it; a throwing handler gets 500', async () => {
     const { profile, send } = await setup();
+    // The checks' policy is cached between requests: a handler added later must still count.
+    expect(send('REGISTER').status).toBe(405);
     profile.handle('REGISTER', ({ tx }) => {
       tx.reply(200, { headers: profile.commonHeaders() });
     });
@@ -91,6 +93,16 @@ describe('minimal profile server', () => {
     expect(send('OPTIONS', ['Require: foo']).status).toBe(420);
     expect(send('INVITE', ['Content-Type: application/unknownformat'], 'x').status).toBe(415);
     expect(send('INVITE', ['Content-Type: application/sdp', 'Accept: text/plain'], 'v=0\r\n').status).toBe(406);
+  });
+
+  it('body types added to accept after the first request are understood (the cached policy shares the list)', async () => {
+    const { profile, send } = await setup();
+    profile.handle('INFO', ({ tx }) => {
+      tx.reply(200, { headers: profile.commonHeaders() });
+    });
+    expect(send('INFO', ['Content-Type: application/dtmf-relay'], 'Signal=1\r\nDuration=100\r\n').status).toBe(415);
+    profile.accept.push('application/dtmf-relay');
+    expect(send('INFO', ['Content-Type: application/dtmf-relay'], 'Signal=1\r\nDuration=100\r\n').status).toBe(200);
   });
 
   it('start() on a port already in use fails with a typed error', async () => {

@@ -20,6 +20,15 @@ describe('isPrivateAddress', () => {
       expect(isPrivateAddress(ip), ip).toBe(false);
     }
   });
+
+  it('treats anything that is not exactly a dotted quad as not an IPv4 address', () => {
+    for (const ip of ['10.0.0', '10.0.0.1.', '.10.0.0.1', '10..0.1', '10.0.0.1.5', '0010.0.0.1', '10.0.0.-1', '10.0.0.1 ', '10.0.0.1/8', '', '::ffff:10.0.0', '::ffff:8.8.8.8']) {
+      expect(isPrivateAddress(ip), ip).toBe(false);
+    }
+    for (const ip of ['010.0.0.1', '10.000.0.1', '192.168.255.255', '172.20.1.1', '::ffff:192.168.1.1']) {
+      expect(isPrivateAddress(ip), ip).toBe(true);
+    }
+  });
 });
 
 describe('SourceLatch', () => {

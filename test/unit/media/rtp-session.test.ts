@@ -125,6 +125,35 @@ describe('RtpSession', () => {
     expect(st.packets).toBe(7);
   });
 
+  it('accepts exactly the negotiated audio and telephone-event PTs, follows setMedia changes, none after setMedia(undefined)', async () => {
+    const s = await session(); // PCMU 0 + telephone-event 101
+    const a = await peer();
+    s.setRemote({ address: a.address, port: a.port });
+    const kinds: number[] = [];
+    s.setSink((_p, _h, kind) => kinds.push(kind));
+    let seq = 1;
+    const send = async (pt: number): Promise<void> => {
+      await a.send(rtp(seq, seq * 160, { pt, payload: new Uint8Array([1, 0, 0, 160]) }), s.localPort);
+      await arrived(s, seq);
+      seq++;
+    };
+    await send(0);
+    await send(101);
+    await send(8);
+    s.setMedia({ codec: { ...PCMU20, name: 'PCMA', staticPt: 8 }, pt: 8, recvPt: 8, dtmfPt: 96, dtmfRecvPt: 97 });
+    await send(0);
+    await send(8);
+    await send(97);
+    await send(96);
+    s.setMedia({ codec: PCMU20, pt: 0, dtmfPt: 0 }); // same PT for both: telephone-event wins (as the PT table did)
+    await send(0);
+    s.setMedia(undefined);
+    await send(0);
+    await send(101);
+    expect(kinds).toEqual([PacketKind.AUDIO, PacketKind.DTMF, PacketKind.AUDIO, PacketKind.DTMF, PacketKind.DTMF]);
+    expect(s.stats().in.droppedUnknownPt).toBe(5);
+  });
+
   it('parses received telephone-events into one start and one end DTMF event', async () => {
     const s = await session();
     const a = await peer();
@@ -297,6 +326,55 @@ describe('RtpSession', () => {
     s.sendPayload(new Uint8Array(160), 0, 1, false, {});
     await until(() => got.length >= 1);
     expect(got.length).toBe(1);
+  });
+
+  it('a session that never receives media reports the same zero statistics (receive state is made on first packet)', async () => {
+    const s = await session();
+    s.setRemote({ address: '127.0.0.1', port: 40000 });
+    const st = s.stats();
+    expect(st.in).toEqual({
+      ssrc: 0, datagrams: 0, packets: 0, bytes: 0, payloadBytes: 0, lost: 0, expected: 0, jitterMs: 0, outOfOrder: 0,
+      duplicates: 0, seqJumps: 0, ssrcChanges: 0, dtmfPackets: 0, dtmfEvents: 0, droppedMalformed: 0,
+      droppedWrongSource: 0, droppedLearning: 0, droppedUnknownPt: 0, droppedInactive: 0,
+      rtcpPackets: 0, rtcpMalformed: 0, rtcpWrongSource: 0, sinkErrors: 0,
+    });
+    expect(Object.keys(st.out)).toEqual(['ssrc', 'packets', 'bytes', 'payloadBytes', 'dtmfPackets', 'droppedNoRemote', 'droppedInactive', 'suppressed', 'sendErrors', 'rtcpSent']);
+    expect(st.latched).toBeUndefined();
+    expect(st.remote).toEqual({ address: '127.0.0.1', port: 40000 });
+  });
+
+  it('media timeout off: no timer at all; turned on later it still fires, and a timeout set to 0 stays silent', async () => {
+    const clock = new FakeClock();
+    const s = await session({ clock, mediaTimeoutMs: 0 });
+    expect(clock.pending()).toBe(0);
+    const fired: { idleMs: number; hold: boolean }[] = [];
+    s.on('timeout', (t) => fired.push(t));
+    s.setHold(true); // hold timeout 0 × 10: still nothing
+    s.setHold(false);
+    expect(clock.pending()).toBe(0);
+    clock.advance(10_000);
+    expect(fired).toEqual([]);
+    s.setTimeouts({ mediaTimeoutMs: 500 });
+    expect(clock.pending()).toBe(1);
+    clock.advance(500);
+    expect(fired).toEqual([{ idleMs: 500, hold: false }]);
+    s.setTimeouts({ mediaTimeoutMs: 0 });
+    clock.advance(10_000);
+    expect(fired.length).toBe(1);
+    s.close();
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('a closed session arms no media timeout, whatever it is told after close', async () => {
+    const clock = new FakeClock();
+    for (const initial of [0, 1000]) {
+      const s = await session({ clock, mediaTimeoutMs: initial, holdTimeoutMs: 0 });
+      s.close();
+      s.setTimeouts({ mediaTimeoutMs: 500, holdTimeoutMs: 700 });
+      s.setHold(true);
+      s.setHold(false);
+      expect(clock.pending()).toBe(0);
+    }
   });
 
   it('close() is idempotent, releases the ports and emits closed once', async () => {

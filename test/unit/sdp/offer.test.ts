@@ -139,3 +139,29 @@ describe('processAnswer (we offered)', () => {
     expect(r.ok && r.audio.direction).toBe('sendonly');
   });
 });
+
+describe('localSession (o=/c= skeleton)', () => {
+  it('draws a decimal session id in 1..2^31-1, version equal to it, different per session', async () => {
+    const { localSession } = await import('../../../src/sdp/local-session');
+    const ids = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const s = localSession({ localIp: '192.0.2.1' });
+      expect(s.origin.sessionId).toMatch(/^[1-9][0-9]*$/);
+      const n = Number(s.origin.sessionId);
+      expect(n).toBeGreaterThanOrEqual(1);
+      expect(n).toBeLessThanOrEqual(2 ** 31 - 1);
+      expect(s.origin.sessionVersion).toBe(s.origin.sessionId);
+      ids.add(s.origin.sessionId);
+    }
+    expect(ids.size).toBeGreaterThan(190);
+  });
+
+  it('checks the local IP every time it changes (the last good one is remembered, not trusted for others)', async () => {
+    const { localSession } = await import('../../../src/sdp/local-session');
+    expect(localSession({ localIp: '192.0.2.1' }).connection).toEqual({ netType: 'IN', addrType: 'IP4', address: '192.0.2.1' });
+    expect(() => localSession({ localIp: 'bad ip\r\n' })).toThrow(/local IP/);
+    expect(localSession({ localIp: '2001:db8::1' }).origin.addrType).toBe('IP6');
+    expect(() => localSession({ localIp: '' })).toThrow(/local IP/);
+    expect(localSession({ localIp: '192.0.2.1' }).origin.addrType).toBe('IP4');
+  });
+});

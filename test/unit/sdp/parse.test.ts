@@ -189,6 +189,35 @@ describe('serializeSdp: deterministic and round-tripping', () => {
     t.media[0]!.port = 70000;
     expect(() => serializeSdp(t)).toThrowError(/out of range/);
   });
+
+  it('names the field of the first bad line, for every kind of line break or NUL, wherever it sits in the field', () => {
+    const cases: Array<[string, (s: ReturnType<typeof parseSdp>, v: string) => void]> = [
+      ['s=', (s, v) => (s.sessionName = v)],
+      ['o=', (s, v) => (s.origin.username = v)],
+      ['attribute', (s, v) => s.media[0]!.attributes.push({ name: 'x', value: v })],
+      ['fmtp', (s, v) => s.media[0]!.fmtps.push({ pt: 0, params: v })],
+      ['rtpmap', (s, v) => (s.media[0]!.rtpmaps[0]!.encoding = v)],
+      ['m=', (s, v) => (s.media[0]!.proto = v)],
+    ];
+    for (const [what, set] of cases) {
+      for (const bad of ['a\r\nb', '\r\n', 'a\r', '\ra', 'a\n', '\na', 'a\n\rb', 'a\0b', '\r\r\n', 'a\r\n\r\n']) {
+        const s = parseSdp(PHONE);
+        set(s, bad);
+        expect(() => serializeSdp(s), `${what} ${JSON.stringify(bad)}`).toThrowError(`invalid SDP model: ${what} contains a line break or NUL`);
+      }
+    }
+    // The first bad line wins, a bad line before a bad number too.
+    const s = parseSdp(PHONE);
+    s.sessionName = 'x\n';
+    s.media[0]!.port = 70000;
+    expect(() => serializeSdp(s)).toThrowError('invalid SDP model: s= contains a line break or NUL');
+    const t = parseSdp(PHONE);
+    t.media[0]!.port = 70000;
+    t.media[0]!.attributes.push({ name: 'x', value: 'y\r\n' });
+    expect(() => serializeSdp(t)).toThrowError('invalid SDP model: m= port out of range');
+    // And a good model serializes after a refused one (no state left behind).
+    expect(serializeSdp(parseSdp(PHONE))).toBe(serializeSdp(parseSdp(serializeSdp(parseSdp(PHONE)))));
+  });
 });
 
 describe('origin version (RFC 3264 §8)', () => {

@@ -3,6 +3,7 @@
  * directions (RFC 3261 §12.1.1, §12.1.2, §16.12), INFO/OPTIONS/UPDATE, re-INVITE without SDP,
  * early media, loops (482) and Max-Forwards (483), media timeout.
  */
+import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatUri, getRoutes, type SipRequest } from '../../../../src/sip';
 import { CallRig, MiniProxy, sdp, waitFor } from './call-rig';
@@ -164,6 +165,38 @@ describe('early media, loops, hops, timeouts', () => {
     expect(call.responses.filter((r) => r.status === 200).length).toBeGreaterThan(2);
     await waitFor(() => rig!.b.incoming[0]!.requests.some((r) => r.method === 'BYE'), 3000, 'BYE at B');
     await waitFor(() => rig!.core.sessionCount === 0 && rig!.profile.legCount === 0 && rig!.profile.dialogs.size === 0, 3000, 'all gone');
+  });
+
+  it('RFC 4733 packets on the A leg\'s RTP port become one DTMF event on the channel, source RTP', async () => {
+    rig = await new CallRig({ routes: { '1001': [{ app: 'answer', data: '' }, { app: 'sleep', data: '3000' }] } }).start();
+    const sock = createSocket('udp4');
+    await new Promise<void>((r, j) => {
+      sock.once('error', j);
+      sock.bind(0, '127.0.0.1', () => r());
+    });
+    try {
+      const call = rig.a.call('1001', { sdp: sdp(sock.address().port, [[0, 'PCMU/8000'], [101, 'telephone-event/8000']]) });
+      await waitFor(() => call.finalStatus === 200, 3000, 'answered');
+      const a = inbound();
+      const dtmf: Array<Map<string, string>> = [];
+      rig.core.events.on('DTMF', (e) => dtmf.push(e.headers));
+      const port = (a.driver as unknown as { legMedia: { session: { localPort: number } } }).legMedia.session.localPort;
+      // digit 7: start, continuation, three ends (same timestamp), 8000 Hz, duration 800 = 100 ms
+      const packets: Array<[number, boolean, number]> = [[1, true, 160], [2, false, 320], [3, false, 800], [4, false, 800], [5, false, 800]];
+      for (const [seq, marker, dur] of packets) {
+        const end = seq >= 3;
+        const pkt = Buffer.from([0x80, (marker ? 0x80 : 0) | 101, 0, seq, 0, 0, 0x10, 0, 0x11, 0x22, 0x33, 0x44, 7, (end ? 0x80 : 0) | 10, dur >> 8, dur & 0xff]);
+        await new Promise<void>((r) => sock.send(pkt, port, '127.0.0.1', () => r()));
+      }
+      await waitFor(() => dtmf.length > 0, 2000, 'DTMF event');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(dtmf.length).toBe(1);
+      expect(dtmf[0]!.get('DTMF-Digit')).toBe('7');
+      expect(dtmf[0]!.get('DTMF-Duration')).toBe('800');
+      expect(dtmf[0]!.get('DTMF-Source')).toBe('RTP');
+    } finally {
+      sock.close();
+    }
   });
 
   it('no RTP for media_timeout: MEDIA_TIMEOUT, both legs get BYE', async () => {
