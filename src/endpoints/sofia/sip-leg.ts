@@ -25,7 +25,7 @@ import {
   type SipStack,
 } from '../../sip';
 import { Dialog, DialogTable, targetForUri } from '../../sip/dialog';
-import type { Channel, ChannelDriver, Core, HangupCause, MediaHandle } from '../../core';
+import type { Channel, ChannelDriver, Core, DeferredVariables, HangupCause, MediaHandle } from '../../core';
 import type { ProfileConfig } from '../../config';
 import { parseSdp, classifyReinvite, offerCodecPrefs, originatorCodecPrefs, type Direction, type LocalCodecPref, type NegotiationPolicy, type SessionDescription } from '../../sdp';
 import type { Clock, TimerHandle } from '../../util/clock';
@@ -121,16 +121,7 @@ export abstract class SipLeg implements ChannelDriver, LegMediaHooks {
   onMediaClosed(st: RtpSessionStats): void {
     const ch = this.channel;
     if (!ch) return;
-    const i = st.in;
-    const o = st.out;
-    ch.setVariable('rtp_audio_in_media_packet_count', String(i.packets));
-    ch.setVariable('rtp_audio_in_media_bytes', String(i.bytes));
-    ch.setVariable('rtp_audio_in_packet_loss', String(i.lost));
-    ch.setVariable('rtp_audio_in_jitter_ms', i.jitterMs === 0 ? '0.00' : i.jitterMs.toFixed(2));
-    ch.setVariable('rtp_audio_in_dtmf_packet_count', String(i.dtmfPackets));
-    ch.setVariable('rtp_audio_out_media_packet_count', String(o.packets));
-    ch.setVariable('rtp_audio_out_media_bytes', String(o.bytes));
-    ch.setVariable('rtp_audio_out_dtmf_packet_count', String(o.dtmfPackets));
+    ch.deferVariables(new RtpStatsVariables(st));
   }
 
   abstract answer(): Promise<void>;
@@ -475,6 +466,42 @@ export function parseDtmfRelay(text: string): { digit: string; durationMs: numbe
     }
   }
   return digit ? { digit, durationMs: duration } : undefined;
+}
+
+const RTP_STATS_NAMES: ReadonlySet<string> = new Set([
+  'rtp_audio_in_media_packet_count',
+  'rtp_audio_in_media_bytes',
+  'rtp_audio_in_packet_loss',
+  'rtp_audio_in_jitter_ms',
+  'rtp_audio_in_dtmf_packet_count',
+  'rtp_audio_out_media_packet_count',
+  'rtp_audio_out_media_bytes',
+  'rtp_audio_out_dtmf_packet_count',
+]);
+
+/**
+ * The rtp_audio_* variables of a closed session, owed to the channel (Channel.deferVariables)
+ * rather than written: the CDR reads two of them; the map gets all eight, in this order, only
+ * when someone reads the whole map or writes a variable.
+ */
+class RtpStatsVariables implements DeferredVariables {
+  readonly names = RTP_STATS_NAMES;
+  constructor(private readonly st: RtpSessionStats) {}
+  value(name: string): string | undefined {
+    const i = this.st.in;
+    const o = this.st.out;
+    switch (name) {
+      case 'rtp_audio_in_media_packet_count': return String(i.packets);
+      case 'rtp_audio_in_media_bytes': return String(i.bytes);
+      case 'rtp_audio_in_packet_loss': return String(i.lost);
+      case 'rtp_audio_in_jitter_ms': return i.jitterMs === 0 ? '0.00' : i.jitterMs.toFixed(2);
+      case 'rtp_audio_in_dtmf_packet_count': return String(i.dtmfPackets);
+      case 'rtp_audio_out_media_packet_count': return String(o.packets);
+      case 'rtp_audio_out_media_bytes': return String(o.bytes);
+      case 'rtp_audio_out_dtmf_packet_count': return String(o.dtmfPackets);
+      default: return undefined;
+    }
+  }
 }
 
 /**

@@ -390,7 +390,7 @@ export class SofiaProfile implements LegHost {
       if (!('uri' in parsed)) return { cause: 'INVALID_URL' };
     }
     if ('cause' in parsed) return { cause: parsed.cause };
-    if (req.signal.aborted) return { cause: 'ORIGINATOR_CANCEL' };
+    if (req.cancel.aborted) return { cause: 'ORIGINATOR_CANCEL' };
     const a = req.originator;
     const mf = a?.getVariable('sip_max_forwards');
     let maxForwards = 70;

@@ -48,6 +48,37 @@ describe('late negotiation (vanilla)', () => {
   });
 });
 
+describe('rtp_audio_* variables at hangup', () => {
+  it('both legs carry the eight counters after a BYE (in the full variable list, in order, and in single reads)', async () => {
+    rig = await new CallRig({ routes: { '1001': [{ app: 'bridge', data: 'sofia/test/sip:1001@127.0.0.2:5060' }] } }).start();
+    rig.b.behaviour = { kind: 'answer', sdp: B_PCMU };
+    const done: Array<{ single: string | undefined; all: Array<[string, string]> }> = [];
+    rig.core.events.on('CHANNEL_HANGUP_COMPLETE', (e) => {
+      const ch = rig!.core.channels().find((c) => c.uuid === e.headers.get('Unique-ID'));
+      if (!ch) return;
+      const single = ch.getVariable('rtp_audio_in_jitter_ms');
+      done.push({ single, all: [...ch.variables()].filter(([n]) => n.startsWith('rtp_audio_')) });
+    });
+    const call = rig.a.call('1001', { sdp: OFFER });
+    await waitFor(() => call.finalStatus === 200, 3000, 'answered');
+    await call.request('BYE');
+    await waitFor(() => done.length === 2, 3000, 'both legs hung up');
+    for (const d of done) {
+      expect(d.single).toBe('0.00');
+      expect(d.all).toEqual([
+        ['rtp_audio_in_media_packet_count', '0'],
+        ['rtp_audio_in_media_bytes', '0'],
+        ['rtp_audio_in_packet_loss', '0'],
+        ['rtp_audio_in_jitter_ms', '0.00'],
+        ['rtp_audio_in_dtmf_packet_count', '0'],
+        ['rtp_audio_out_media_packet_count', '0'],
+        ['rtp_audio_out_media_bytes', '0'],
+        ['rtp_audio_out_dtmf_packet_count', '0'],
+      ]);
+    }
+  });
+});
+
 describe('early negotiation', () => {
   it('A is negotiated on INVITE receipt and B is offered only that codec (originator_codec)', async () => {
     rig = await new CallRig({
