@@ -3,13 +3,16 @@
  * legs, RTP + RTCP) is a large share of a signalling-only call's cost; a released pair is instead
  * stripped of its listeners, left bound for a quarantine (late packets of the old call land on a
  * socket nobody reads), then handed to the next call. The pool is bounded: beyond `maxPooled`
- * released pairs are closed as before. Subclassing PortAllocator keeps RtpSession.create() as is.
+ * released pairs are closed as before. The quarantine is best effort: when every pair of the range
+ * is in a call or cooling, the pair released longest ago is handed out rather than refusing the
+ * call. Subclassing PortAllocator keeps RtpSession.create() as is.
  *
  * Security note (RTP bleed, security.md §3.5): a reused pair starts a fresh RtpSession with its own
  * latching, so a late packet after the quarantine is judged like any stranger's.
  */
 import { PortAllocator, type PortAllocatorOptions, type PortPair } from '../../media';
 import { realClock, type Clock } from '../../util/clock';
+import { StrowgerError } from '../../util/errors';
 
 export interface PooledPortAllocatorOptions extends PortAllocatorOptions {
   /**
@@ -34,11 +37,12 @@ export class PooledPortAllocator extends PortAllocator {
   private closed = false;
   /** Pairs handed out from the pool instead of freshly bound. */
   reused = 0;
+  /** Of those, pairs handed out before their quarantine ended because the range was full. */
+  reusedEarly = 0;
 
   constructor(o: PooledPortAllocatorOptions) {
     super(o);
-    const rangePairs = Math.max(0, Math.floor((o.endPort - o.startPort) / 2));
-    this.maxPooled = o.maxPooled ?? Math.min(rangePairs, 4096);
+    this.maxPooled = o.maxPooled ?? Math.min(this.capacity, 4096);
     this.quarantineMs = o.quarantineMs ?? 2000;
     this.clock = o.clock ?? realClock;
   }
@@ -56,8 +60,23 @@ export class PooledPortAllocator extends PortAllocator {
         this.reused++;
         return this.wrap(pair);
       }
+      // Every pair of the range is in a call or in quarantine: the quarantine is best effort, a
+      // call is never refused for it. The pair released longest ago goes first.
+      if (this.cooling.length > 0 && this.inUse >= this.capacity) return this.takeCooling();
     }
-    return this.wrap(await super.allocate(ip));
+    try {
+      return this.wrap(await super.allocate(ip));
+    } catch (err) {
+      // Exhausted because other programs hold ports of the range: same fallback.
+      if (ip === this.ip && this.cooling.length > 0 && err instanceof StrowgerError && err.code === 'MEDIA_PORTS_EXHAUSTED') return this.takeCooling();
+      throw err;
+    }
+  }
+
+  private takeCooling(): PortPair {
+    this.reused++;
+    this.reusedEarly++;
+    return this.wrap(this.cooling.shift()!.pair);
   }
 
   private wrap(raw: PortPair): PortPair {
