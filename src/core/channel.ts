@@ -67,9 +67,35 @@ export interface ChannelHost {
  * function giving each one's value (undefined: this set does not set that name).
  */
 export interface DeferredVariables {
-  readonly names: ReadonlySet<string>;
+  readonly names: Iterable<string> & { has(name: string): boolean };
   value(name: string): string | undefined;
 }
+
+/**
+ * One setVariable made while variables are owed: queued behind them (Channel.setVariable), so
+ * that paying keeps the order eager writes would have made. '' = unset.
+ */
+class OwedWrite implements DeferredVariables {
+  constructor(
+    private readonly name: string,
+    private readonly v: string,
+  ) {}
+  get names(): Iterable<string> & { has(name: string): boolean } {
+    return this;
+  }
+  has(name: string): boolean {
+    return name === this.name;
+  }
+  *[Symbol.iterator](): Iterator<string> {
+    yield this.name;
+  }
+  value(name: string): string | undefined {
+    return name === this.name ? this.v : undefined;
+  }
+}
+
+/** Writes queued behind owed variables before they are paid anyway (bounds the queue). */
+const MAX_OWED = 64;
 
 export interface ChannelInit {
   uuid: string;
@@ -280,9 +306,20 @@ export class Channel {
     }
   }
 
-  /** Set (or with undefined/'' unset) a channel variable. */
+  /**
+   * Set (or with undefined/'' unset) a channel variable. While variables are owed the write is
+   * queued behind them (a hangup's bridge and leg bookkeeping would otherwise pay every owed
+   * timestamp and RTP counter at once), up to MAX_OWED entries.
+   */
   setVariable(name: string, value: string | undefined | null): void {
-    if (this.owed) this.payOwed();
+    const owed = this.owed;
+    if (owed) {
+      if (owed.length < MAX_OWED) {
+        owed.push(new OwedWrite(name, value ?? ''));
+        return;
+      }
+      this.payOwed();
+    }
     if (value === undefined || value === null || value === '') this.vars.delete(name);
     else this.vars.set(name, value);
   }
@@ -391,9 +428,9 @@ export class Channel {
     if (!this.up) return;
     this.hangupCause = cause;
     this.times.hungup = this.host.clock.wallNow();
-    this.vars.set('hangup_cause', cause);
+    this.setVariable('hangup_cause', cause);
     const q850 = causeToNumber(cause);
-    if (q850 <= 127) this.vars.set('hangup_cause_q850', String(q850));
+    if (q850 <= 127) this.setVariable('hangup_cause_q850', String(q850));
     if (this.log.isLevelEnabled('info')) this.log.info({ cause, name: this.name }, 'hangup');
     // FreeSWITCH switch_channel_perform_hangup: callstate HANGUP, CHANNEL_HANGUP, then the state.
     const from = this._state;

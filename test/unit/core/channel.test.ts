@@ -59,4 +59,31 @@ describe('Channel', () => {
     expect(names(lazy)).toEqual(names(eager));
     expect(names(lazy).map(([k]) => k)).toEqual(['z', 'x', 'y', 'w', 'after']);
   });
+
+  it('writes made while variables are owed queue behind them: reads, unsets, order and the 64-write bound match eager calls', () => {
+    const { core } = makeCore();
+    const eager = inbound(core, '1').ch;
+    const lazy = inbound(core, '2').ch;
+    const owedSet = { a: '1', b: '2', c: '3' } as Record<string, string>;
+    for (const ch of [eager, lazy]) ch.setVariable('pre', 'p');
+    for (const [k, v] of Object.entries(owedSet)) eager.setVariable(k, v);
+    lazy.deferVariables({ names: new Set(Object.keys(owedSet)), value: (n: string) => owedSet[n] });
+    const writes: Array<[string, string | undefined]> = [['b', 'two'], ['pre', undefined], ['d', '4'], ['a', ''], ['e', '5']];
+    for (let i = 0; i < 70; i++) writes.push([`n${i}`, String(i)]); // past the bound: the queue is paid
+    for (const [k, v] of writes.slice(0, 5)) {
+      eager.setVariable(k, v);
+      lazy.setVariable(k, v);
+      for (const n of ['a', 'b', 'c', 'd', 'e', 'pre']) expect(lazy.getLocalVariable(n), `${k} then ${n}`).toBe(eager.getLocalVariable(n));
+    }
+    expect(lazy.getLocalVariable('b')).toBe('two');
+    expect(lazy.getLocalVariable('pre')).toBeUndefined();
+    expect(lazy.getLocalVariable('a')).toBeUndefined();
+    for (const [k, v] of writes.slice(5)) {
+      eager.setVariable(k, v);
+      lazy.setVariable(k, v);
+    }
+    const mine = (ch: typeof eager) => [...ch.variables()].filter(([k]) => /^([a-e]|pre|n\d+)$/.test(k));
+    expect(mine(lazy)).toEqual(mine(eager));
+    expect(mine(lazy).slice(0, 4).map(([k]) => k)).toEqual(['b', 'c', 'd', 'e']);
+  });
 });
