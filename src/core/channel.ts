@@ -10,11 +10,11 @@
  * holdActivity() (the executing dialplan) has settled, or after finalizeGraceMs.
  */
 import { StrowgerError } from '../util/errors';
+import { TypedEmitter } from '../util/events';
 import { lazyChild, type Logger } from '../util/logger';
 import type { Clock, TimerHandle } from '../util/clock';
 import { newCallerProfile, isCallerProfileField, type CallerProfile } from './caller-profile';
 import { causeToNumber, type HangupCause } from './causes';
-import { ChannelEvents } from './channel-events';
 import { canTransition, isHungUpState, type AnswerState, type CallState, type ChannelState } from './channel-state';
 import type { CoreEventName } from './event-bus';
 import type { MediaHandle } from './media-handle';
@@ -131,7 +131,7 @@ export class Channel {
   readonly initialProfile: Readonly<CallerProfile>;
   driver: ChannelDriver;
   readonly times: ChannelTimes;
-  readonly local = new ChannelEvents<ChannelLocalEvents>();
+  readonly local = new TypedEmitter<ChannelLocalEvents>();
   readonly log: Logger;
   hangupCause: HangupCause | undefined;
   /** uuid of the channel this one is bridged to (set by the bridge). */

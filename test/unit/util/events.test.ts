@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelEvents } from '../../../src/core/channel-events';
+import { TypedEmitter } from '../../../src/util/events';
 
 type Ev = { a: [number]; b: []; [key: string]: unknown[] };
 
-describe('ChannelEvents (TypedEmitter semantics without Map/Set)', () => {
+describe('TypedEmitter (one array per event)', () => {
   it('on/off/once, duplicates registered once, listenerCount', () => {
-    const e = new ChannelEvents<Ev>();
+    const e = new TypedEmitter<Ev>();
     const seen: string[] = [];
     const f = (n: number): void => void seen.push(`f${n}`);
     const off = e.on('a', f);
@@ -22,7 +22,7 @@ describe('ChannelEvents (TypedEmitter semantics without Map/Set)', () => {
   });
 
   it('emit calls the listeners registered when it started', () => {
-    const e = new ChannelEvents<Ev>();
+    const e = new TypedEmitter<Ev>();
     const seen: string[] = [];
     const late = (): void => void seen.push('late');
     const second = (): void => void seen.push('second');
@@ -40,7 +40,7 @@ describe('ChannelEvents (TypedEmitter semantics without Map/Set)', () => {
   });
 
   it('a throwing listener is logged and the others still run; removeAllListeners', () => {
-    const e = new ChannelEvents<Ev>();
+    const e = new TypedEmitter<Ev>();
     let ran = 0;
     e.on('a', () => {
       throw new Error('boom');
