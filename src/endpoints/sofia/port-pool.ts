@@ -18,10 +18,14 @@ export interface PooledPortAllocatorOptions extends PortAllocatorOptions {
   /**
    * Released pairs kept bound at most. Default: the range's pairs, at most 4096 (8192 sockets).
    * The pool must hold what one quarantine releases (2 pairs a call, so 2 x quarantine x calls/s:
-   * 4,000 at 1,000 calls/s) or the excess is closed and the next calls bind anew.
+   * 2,000 at 1,000 calls/s with the default quarantine) or the excess is closed and the next calls bind anew.
    */
   maxPooled?: number;
-  /** A released pair is not reused before this long (default 2000 ms). */
+  /**
+   * A released pair is not reused before this long (default 1000 ms: stray packets of a call come
+   * within a jitter buffer's depth of its end; 2 s made the pool churn at the 4096 bound from
+   * 1,000 calls/s).
+   */
   quarantineMs?: number;
   clock?: Clock;
 }
@@ -43,7 +47,7 @@ export class PooledPortAllocator extends PortAllocator {
   constructor(o: PooledPortAllocatorOptions) {
     super(o);
     this.maxPooled = o.maxPooled ?? Math.min(this.capacity, 4096);
-    this.quarantineMs = o.quarantineMs ?? 2000;
+    this.quarantineMs = o.quarantineMs ?? 1000;
     this.clock = o.clock ?? realClock;
   }
 

@@ -26,7 +26,7 @@ describe('PooledPortAllocator', () => {
     expect(ports.size).toBe(6);
     for (const p of pairs) p.release();
     expect(pool.pooled).toBe(6);
-    clock.advance(1999);
+    clock.advance(999);
     const fresh = await pool.allocate(); // quarantine running, the range has free pairs: a new one
     expect(ports.has(fresh.rtpPort)).toBe(false);
     expect(pool.reused).toBe(0);
