@@ -40,17 +40,6 @@ export interface RtpSessionOptions {
   /** Our SSRC; default random. */
   ssrc?: number;
   logger?: Logger;
-  /**
-   * The owner's callbacks for the 'timeout' and 'dtmf' events, called before their listeners (and,
-   * like them, a throw is logged, never propagated): an owner that is there for the session's
-   * whole life saves the listener bookkeeping (sets and closures) per session.
-   */
-  observer?: RtpSessionObserver;
-}
-
-export interface RtpSessionObserver {
-  onRtpTimeout?(t: { idleMs: number; hold: boolean }): void;
-  onRtpDtmf?(e: DtmfEvent): void;
 }
 
 export interface RemoteMedia {
@@ -134,7 +123,6 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private dtmfRx: DtmfReceiver | undefined;
   private timeoutWatch: MediaTimeoutWatch | undefined;
   private readonly log: Logger;
-  private observer: RtpSessionObserver | undefined;
   private _media: LegMedia | undefined;
   private remote: RemoteMedia | undefined;
   private rtcpRemotePort = -1;
@@ -180,7 +168,6 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.log = (opts.logger ?? rootLogger).child({ mod: 'media.rtp', sid: this.id, port: this.localPort });
     this.latch = new SourceLatch(opts.latching ? { ...DEFAULT_LATCHING, ...opts.latching } : DEFAULT_LATCHING);
     this.latch.onLatch = this.onLatch;
-    this.observer = opts.observer;
     this.sender = new RtpSender(opts.ssrc, this.clock.now());
     this.mediaTimeoutMs = opts.mediaTimeoutMs ?? 0;
     this.holdTimeoutMs = opts.holdTimeoutMs ?? this.mediaTimeoutMs * 10;
@@ -222,16 +209,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       if (!(ms > 0) || this.closed) return;
       w = this.timeoutWatch = new MediaTimeoutWatch(this.clock, () => this.lastRxAt, (idleMs) => {
         this.dtmfRx?.flush(this.dtmfClockRate);
-        const t = { idleMs, hold: this.held };
-        const o = this.observer;
-        if (o?.onRtpTimeout) {
-          try {
-            o.onRtpTimeout(t);
-          } catch (err) {
-            rootLogger.error({ err, event: 'timeout' }, 'event listener threw');
-          }
-        }
-        this.emit('timeout', t);
+        this.emit('timeout', { idleMs, hold: this.held });
       });
     }
     w.configure(ms);
@@ -242,14 +220,6 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (d === undefined) {
       const rx = (d = this.dtmfRx = new DtmfReceiver((e) => {
         this.inStats.dtmfEvents = rx.events;
-        const o = this.observer;
-        if (o?.onRtpDtmf) {
-          try {
-            o.onRtpDtmf(e);
-          } catch (err) {
-            rootLogger.error({ err, event: 'dtmf' }, 'event listener threw');
-          }
-        }
         this.emit('dtmf', e);
       }));
     }
@@ -712,6 +682,5 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.ports.release();
     this.emit('closed');
     this.removeAllListeners();
-    this.observer = undefined;
   }
 }

@@ -128,7 +128,7 @@ export class LegMedia {
     if (this.session) return Promise.resolve(this.session);
     this.sessionPromise ??= RtpSession.create(
       this.o.allocator,
-      { clock: this.o.clock, mediaTimeoutMs: this.o.mediaTimeoutMs, holdTimeoutMs: this.o.holdTimeoutMs, logger: flatLogger(this.o.log), observer: this },
+      { clock: this.o.clock, mediaTimeoutMs: this.o.mediaTimeoutMs, holdTimeoutMs: this.o.holdTimeoutMs, logger: flatLogger(this.o.log) },
       this.o.bindIp,
     ).then((s) => {
       if (this.closed) {
@@ -136,18 +136,20 @@ export class LegMedia {
         throw new Error('leg closed while allocating media');
       }
       this.session = s;
+      s.on('timeout', (t) => this.onRtpTimeout(t));
+      s.on('dtmf', (e) => this.onRtpDtmf(e));
       return s;
     });
     return this.sessionPromise;
   }
 
-  /** @internal RtpSessionObserver: the session's media timeout. */
-  onRtpTimeout(t: { idleMs: number; hold: boolean }): void {
+  /** The session's media timeout. */
+  private onRtpTimeout(t: { idleMs: number; hold: boolean }): void {
     this.hooks.onMediaTimeout(t.hold);
   }
 
-  /** @internal RtpSessionObserver: an RFC 4733 event; the leg hears of each finished digit. */
-  onRtpDtmf(e: DtmfEvent): void {
+  /** An RFC 4733 event from the session; the leg hears of each finished digit. */
+  private onRtpDtmf(e: DtmfEvent): void {
     if (e.end && e.digit) this.hooks.onMediaDtmf(e.digit, e.durationMs);
   }
 
