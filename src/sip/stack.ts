@@ -26,7 +26,7 @@ import { resolveTimers, type TimerConfig } from './transaction/timers';
 import { TransactionLayer, type ClientTransaction, type TransactionUser } from './transaction/transaction-layer';
 import type { ClientTransactionCallbacks } from './transaction/types';
 import { TcpTransport } from './transport/tcp';
-import { TransportLayer, type InboundEnvelope } from './transport/transport-layer';
+import { TransportLayer, type InboundEnvelope, type SentMessage } from './transport/transport-layer';
 import type { HostPort, SendTarget, Transport, TransportCounters, TransportProtocol } from './transport/types';
 import { UdpTransport } from './transport/udp';
 import type { ResponseHint } from './transport/via-routing';
@@ -258,10 +258,16 @@ export class SipStack {
   }
 
   /** Send an ACK for a 2xx (or any request) outside a transaction (§13.2.2.4, §17.1.1.3). */
-  sendAck(ack: SipRequest, dest: SendTarget, onError?: (err: Error) => void): void {
-    if (this.closed) return;
+  sendAck(ack: SipRequest, dest: SendTarget, onError?: (err: Error) => void): SentMessage | undefined {
+    if (this.closed) return undefined;
     this.prepareRequest(ack, dest);
-    this.transport.sendRequest(ack, dest, onError);
+    return this.transport.sendRequest(ack, dest, onError);
+  }
+
+  /** Send bytes that went out before (what sendAck returned) to the same target again. */
+  resend(sent: SentMessage, onError?: (err: Error) => void): void {
+    if (this.closed) return;
+    this.transport.resend(sent, onError);
   }
 
   /** Send a response outside any transaction, routed by its Via (§18.2.2, RFC 3581). */

@@ -19,6 +19,7 @@ import {
   type ClientTransaction,
   type ClientTransactionCallbacks,
   type SendTarget,
+  type SentMessage,
   type SipRequest,
   type SipResponse,
 } from '../../sip';
@@ -40,6 +41,8 @@ export class OutboundLeg extends SipLeg {
   private readonly early = new Map<string, Dialog>();
   /** The INVITE transaction's callbacks (re-pointed when the leg finishes). */
   private ictCallbacks: ClientTransactionCallbacks | undefined;
+  /** The ACK we sent for the answering 2xx, as sent (resent for its retransmissions once the leg is done). */
+  private ackSent: SentMessage | undefined;
 
   constructor(
     host: LegHost,
@@ -78,27 +81,30 @@ export class OutboundLeg extends SipLeg {
    * The leg is finished but its INVITE transaction may linger (Accepted: Timer M, Completed:
    * Timer D, both 64*T1). Point the transaction's callbacks at a small handler that only ACKs a
    * late 2xx (and BYEs it when it is not our dialog), so the transaction no longer keeps this
-   * leg, its channels and its media alive for those 32 s.
+   * leg, its channels and its media alive for those 32 s. The handler keeps the ACK as text and
+   * a flat copy of the answering tag: not the dialog or the INVITE, whose parsed headers hold
+   * slices of other messages' texts (the 180, the A leg's INVITE). A 2xx of another fork builds
+   * its dialog from the transaction's view of the INVITE.
    */
   private detachFromTransaction(): void {
     const cbs = this.ictCallbacks;
-    const invite = this.invite;
     this.ictCallbacks = undefined;
-    if (!cbs || !invite) return;
+    if (!cbs || !this.invite) return;
     const { host, target } = this;
-    const answeredBy = this.answeredBy;
-    const dialog = answeredBy !== undefined ? this.dialog : undefined;
+    const answeredBy = this.answeredBy === undefined ? undefined : flat(this.answeredBy);
+    const ack = this.ackSent ? { text: this.ackSent.bytes.toString('latin1'), target: this.ackSent.target } : undefined;
+    this.ackSent = undefined;
     cbs.onProvisional = undefined;
     cbs.onTimeout = undefined;
     cbs.onTransportError = undefined;
     cbs.onTerminated = undefined;
-    cbs.onFinal = (res) => {
+    cbs.onFinal = (res, tx) => {
       if (res.status < 200 || res.status >= 300) return;
-      if (dialog && getToTag(res) === answeredBy) {
-        ackDialog(host, target, dialog, res);
+      if (answeredBy !== undefined && getToTag(res) === answeredBy) {
+        if (ack) host.stack.resend({ bytes: Buffer.from(ack.text, 'latin1'), target: ack.target });
         return;
       }
-      const other = Dialog.asUac(invite, res, host.contactFor(target.protocol, target.address));
+      const other = Dialog.asUac(tx.request, res, host.contactFor(target.protocol, target.address));
       if (other) byeDialog(host, target, other, res);
     };
   }
@@ -170,7 +176,8 @@ export class OutboundLeg extends SipLeg {
   }
 
   private sendAck(d: Dialog, res: SipResponse): void {
-    ackDialog(this.host, this.target, d, res);
+    const sent = ackDialog(this.host, this.target, d, res);
+    if (sent && getToTag(res) === this.answeredBy) this.ackSent = sent;
   }
 
   /** ACK and BYE a dialog we do not want (a 2xx after our CANCEL, a second fork). */
@@ -302,15 +309,21 @@ export class OutboundLeg extends SipLeg {
 
 
 /** ACK a 2xx of dialog `d` (§13.2.2.4). */
-function ackDialog(host: LegHost, fallback: SendTarget, d: Dialog, res: SipResponse): void {
+function ackDialog(host: LegHost, fallback: SendTarget, d: Dialog, res: SipResponse): SentMessage | undefined {
   const seq = getCSeq(res)?.seq;
   const target = dialogTarget(d, fallback);
-  if (seq === undefined || !target) return;
+  if (seq === undefined || !target) return undefined;
   try {
-    host.stack.sendAck(d.createAck(seq, { headers: host.commonHeaders() }), target);
+    return host.stack.sendAck(d.createAck(seq, { headers: host.commonHeaders() }), target);
   } catch (err) {
     host.log.debug({ err }, 'ACK not sent');
+    return undefined;
   }
+}
+
+/** A copy of a short string that holds no slice of a larger one (a tag cut from a message's text). */
+function flat(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /**

@@ -75,7 +75,11 @@ function enterCompleted(self: Self, i: { res: SipResponse }): void {
   // Completed only absorbs retransmissions (§17.1.2.2): the TU hears nothing more but
   // onTerminated, so drop its other callbacks instead of keeping the TU alive until Timer K.
   self.keepOnlyOnTerminated();
-  if (!self.terminated) self.startOrFireTimer('K', self.timers.K);
+  if (self.terminated) return;
+  // Nobody waits for onTerminated: the owner may keep Completed in compact form
+  // (TransactionContext.keepCompleted), which drops the request and response now.
+  if (self.handOverCompleted()) return;
+  self.startOrFireTimer('K', self.timers.K);
 }
 
 function timeout(self: Self): void {
@@ -189,6 +193,12 @@ export class ClientNonInviteTransaction extends TransactionBase<NictState, NictI
   }
   startOrFireTimer(name: NictInput['kind'], ms: number): void {
     this.startOrFire(name, ms);
+  }
+  /** True when the owner took the Completed state over (absorbing late responses until Timer K): then terminated. */
+  handOverCompleted(): boolean {
+    if (this.callbacks !== NO_CALLBACKS || !this.ctx.keepCompleted?.(this)) return false;
+    this.terminate();
+    return true;
   }
   end(): void {
     this.terminate();

@@ -182,9 +182,12 @@ export class TransportLayer {
     reasons[key] = (reasons[key] ?? 0) + 1;
   }
 
-  /** Send a request toward an explicit target (§18.1.1). Errors come back through onError. */
-  sendRequest(req: SipRequest, target: SendTarget, onError?: (err: Error) => void): void {
-    this.sendTo(req, target, undefined, onError);
+  /**
+   * Send a request toward an explicit target (§18.1.1). Errors come back through onError.
+   * Returns what was handed to the transport, as sendTo.
+   */
+  sendRequest(req: SipRequest, target: SendTarget, onError?: (err: Error) => void): SentMessage | undefined {
+    return this.sendTo(req, target, undefined, onError);
   }
 
   /**

@@ -65,6 +65,10 @@ describe('teardown and failures', () => {
     inB.tx.respond(inB.tx.lastResponse!);
     await waitFor(() => count('ACK') === acks + 1, 2000, 'ACK of the retransmitted 2xx');
     expect(count('BYE')).toBe(1);
+    // The leg kept the ACK it sent as text, not the dialog: the same ACK goes out again.
+    const sentAcks = inB.requests.filter((r) => r.method === 'ACK');
+    expect(sentAcks[acks]!.headers.get('via')).toBe(sentAcks[acks - 1]!.headers.get('via'));
+    expect(sentAcks[acks]!.headers.get('cseq')).toBe(sentAcks[acks - 1]!.headers.get('cseq'));
     // ...and a 2xx from another fork (another To tag) is ACKed and then BYEd.
     inB.tx.reply(200, { toTag: 'otherfork', headers: [['Contact', rig.b.contact]] });
     await waitFor(() => count('ACK') === acks + 2 && count('BYE') === 2, 2000, 'ACK + BYE of the forked 2xx');
