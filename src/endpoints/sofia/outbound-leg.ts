@@ -211,6 +211,10 @@ export class OutboundLeg extends SipLeg {
     this.dialog = d;
     this.host.dialogs.add(d, this);
     this.sendAck(d, res);
+    // Accepted (RFC 6026): the layer's record still hands us retransmitted 2xx until Timer M, and
+    // the state machine is only needed before an answer. Holding it for the call kept its last
+    // response, the parsed 2xx with its SDP (~4 KB a call), alive as long.
+    this.ict = undefined;
     const ch = this.channel;
     if (!ch.up || this.wantCancel !== undefined) {
       // The CANCEL lost the race (§15): end the call we did not want.
