@@ -47,4 +47,37 @@ describe('ExpiryQueue (compact records sharing one lifetime)', () => {
     clock.advance(1000);
     expect(expired).toEqual([]);
   });
+
+  it('deleted and re-added records leave dead slots that are skipped; thousands of records expire in order', () => {
+    const clock = new FakeClock();
+    const expired: string[] = [];
+    const q = new ExpiryQueue<Rec>(clock, (r) => expired.push(r.name));
+    // 5,000 records in five 1 ms batches; every third deleted.
+    for (let i = 0; i < 5000; i++) {
+      if (i > 0 && i % 1000 === 0) clock.advance(1);
+      q.add(`k${i}`, { name: `r${i}`, expiresAt: clock.now() + 1000 });
+      if (i % 3 === 0) q.delete(`k${i}`);
+    }
+    clock.advance(1); // t = 5: every fifth re-added under its key with a new record
+    const readded: string[] = [];
+    for (let i = 0; i < 5000; i += 5) {
+      if (i % 3 === 0) continue;
+      q.add(`k${i}`, { name: `again${i}`, expiresAt: clock.now() + 1000 });
+      readded.push(`again${i}`);
+    }
+    // The same record object added again with a later expiry moves too.
+    const same = q.get('k1')!;
+    same.expiresAt = clock.now() + 1000;
+    q.add('k1', same);
+    const firstPass: string[] = [];
+    for (let i = 0; i < 5000; i++) if (i % 3 !== 0 && i % 5 !== 0 && i !== 1) firstPass.push(`r${i}`);
+    clock.advance(999); // t = 1004: the five batches are due
+    expect(expired).toEqual(firstPass);
+    expect(q.size).toBe(readded.length + 1);
+    clock.advance(1);
+    expect(expired.slice(firstPass.length)).toEqual([...readded, 'r1']);
+    expect(q.size).toBe(0);
+    expect(clock.pending()).toBe(0);
+    expect(q.dropOldest()).toBe(false);
+  });
 });
