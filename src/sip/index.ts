@@ -19,7 +19,8 @@ export type { ClientTransaction, TransactionUser, TransactionLayerCounters } fro
 export type { ClientTransactionCallbacks, ClientTransactionView, ServerTransactionEvents } from './transaction/types';
 export { makeCancel, makeNon2xxAck } from './transaction/messages';
 export { DEFAULT_TIMERS, timerValues, type TimerConfig, type TimerValues } from './transaction/timers';
-export type { InboundEnvelope, SentMessage, TransportLayerCounters } from './transport/transport-layer';
+export type { InboundEnvelope, KeptMessage, SentMessage, TransportLayerCounters } from './transport/transport-layer';
+export { keepSent } from './transport/transport-layer';
 export type { HostPort, SendTarget, Transport, TransportCounters, TransportProtocol } from './transport/types';
 export { DEFAULT_MAX_MESSAGE_SIZE, defaultPort } from './transport/types';
 export type { ResponseHint } from './transport/via-routing';

@@ -26,7 +26,7 @@ import { resolveTimers, type TimerConfig } from './transaction/timers';
 import { TransactionLayer, type ClientTransaction, type TransactionUser } from './transaction/transaction-layer';
 import type { ClientTransactionCallbacks } from './transaction/types';
 import { TcpTransport } from './transport/tcp';
-import { TransportLayer, type InboundEnvelope, type SentMessage } from './transport/transport-layer';
+import { TransportLayer, type InboundEnvelope, type KeptMessage, type SentMessage } from './transport/transport-layer';
 import type { HostPort, SendTarget, Transport, TransportCounters, TransportProtocol } from './transport/types';
 import { UdpTransport } from './transport/udp';
 import type { ResponseHint } from './transport/via-routing';
@@ -264,10 +264,10 @@ export class SipStack {
     return this.transport.sendRequest(ack, dest, onError);
   }
 
-  /** Send bytes that went out before (what sendAck returned) to the same target again. */
-  resend(sent: SentMessage, onError?: (err: Error) => void): void {
+  /** Send a kept message (keepSent of what sendAck returned) to the same target again. */
+  resend(kept: KeptMessage, onError?: (err: Error) => void): void {
     if (this.closed) return;
-    this.transport.resend(sent, onError);
+    this.transport.resend(kept, onError);
   }
 
   /** Send a response outside any transaction, routed by its Via (§18.2.2, RFC 3581). */

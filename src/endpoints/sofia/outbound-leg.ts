@@ -18,12 +18,14 @@ import {
   makeCancel,
   type ClientTransaction,
   type ClientTransactionCallbacks,
+  keepSent,
   type SendTarget,
   type SentMessage,
   type SipRequest,
   type SipResponse,
 } from '../../sip';
 import { Dialog } from '../../sip/dialog';
+import { flatCopy } from '../../util/strings';
 import type { Channel, HangupCause } from '../../core';
 import { inheritCodec, offerCodecPrefs } from '../../sdp';
 import { formatPrefs } from './codec-prefs';
@@ -91,8 +93,8 @@ export class OutboundLeg extends SipLeg {
     this.ictCallbacks = undefined;
     if (!cbs || !this.invite) return;
     const { host, target } = this;
-    const answeredBy = this.answeredBy === undefined ? undefined : flat(this.answeredBy);
-    const ack = this.ackSent ? { text: this.ackSent.bytes.toString('latin1'), target: this.ackSent.target } : undefined;
+    const answeredBy = this.answeredBy === undefined ? undefined : flatCopy(this.answeredBy);
+    const ack = this.ackSent && keepSent(this.ackSent);
     this.ackSent = undefined;
     cbs.onProvisional = undefined;
     cbs.onTimeout = undefined;
@@ -101,7 +103,7 @@ export class OutboundLeg extends SipLeg {
     cbs.onFinal = (res, tx) => {
       if (res.status < 200 || res.status >= 300) return;
       if (answeredBy !== undefined && getToTag(res) === answeredBy) {
-        if (ack) host.stack.resend({ bytes: Buffer.from(ack.text, 'latin1'), target: ack.target });
+        if (ack) host.stack.resend(ack);
         return;
       }
       const other = Dialog.asUac(tx.request, res, host.contactFor(target.protocol, target.address));
@@ -323,11 +325,6 @@ function ackDialog(host: LegHost, fallback: SendTarget, d: Dialog, res: SipRespo
     host.log.debug({ err }, 'ACK not sent');
     return undefined;
   }
-}
-
-/** A copy of a short string that holds no slice of a larger one (a tag cut from a message's text). */
-function flat(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /**

@@ -76,8 +76,8 @@ function enterCompleted(self: Self, i: { res: SipResponse }): void {
   // onTerminated, so drop its other callbacks instead of keeping the TU alive until Timer K.
   self.keepOnlyOnTerminated();
   if (self.terminated) return;
-  // Nobody waits for onTerminated: the owner may keep Completed in compact form
-  // (TransactionContext.keepCompleted), which drops the request and response now.
+  // The owner may keep Completed in compact form (TransactionContext.keepCompleted) when nobody
+  // waits for onTerminated, which drops the request and response now.
   if (self.handOverCompleted()) return;
   self.startOrFireTimer('K', self.timers.K);
 }
@@ -196,7 +196,7 @@ export class ClientNonInviteTransaction extends TransactionBase<NictState, NictI
   }
   /** True when the owner took the Completed state over (absorbing late responses until Timer K): then terminated. */
   handOverCompleted(): boolean {
-    if (this.callbacks !== NO_CALLBACKS || !this.ctx.keepCompleted?.(this)) return false;
+    if (!this.ctx.keepCompleted?.(this)) return false;
     this.terminate();
     return true;
   }

@@ -15,7 +15,11 @@
  *              holds it (weak reference), so a finished call is not kept alive for 64*T1
  *   response in ─▶ client tx by branch + CSeq method (§17.1.3) ─▶ tx.receive / TU.onStrayResponse
  *   ICT 2xx (Accepted) ─▶ kept as a compact record until Timer M (AcceptedIct): the TU's callbacks
- *              and request stay, the state machine and the parsed 2xx only while the TU holds it
+ *              and the INVITE's bytes stay, the state machine and the parsed 2xx only while the
+ *              TU holds it
+ *   NICT final response on UDP, nobody waiting for onTerminated ─▶ a record of its key until
+ *              Timer K (CompletedNict): late responses absorbed, the rest released
+ * The records are in records.ts.
  *   TU.sendRequest ─▶ ICT / NICT, keyed by the branch of the top Via
  *
  * Validation of requests (validateRequest) and the UAS checks happen above, in SipStack.
@@ -24,9 +28,10 @@ import type { Clock } from '../../util/clock';
 import { StrowgerError } from '../../util/errors';
 import type { Logger } from '../../util/logger';
 import { token } from '../../util/ids';
-import { createResponse, getCSeq, getToTag, getTopVia, parseMessage } from '../message';
+import { flatCopy } from '../../util/strings';
+import { createResponse, getCSeq, getToTag, getTopVia } from '../message';
 import type { SipRequest, SipResponse } from '../message/types';
-import type { InboundEnvelope, SentMessage, TransportLayer } from '../transport/transport-layer';
+import { keepSent, type InboundEnvelope, type SentMessage, type TransportLayer } from '../transport/transport-layer';
 import type { SendTarget } from '../transport/types';
 import type { ResponseHint } from '../transport/via-routing';
 import { passUp, safeCall, type TransactionContext } from './base';
@@ -39,7 +44,8 @@ import { ServerInviteTransaction } from './server-invite';
 import { ServerNonInviteTransaction } from './server-non-invite';
 import { ServerTransaction } from './server-transaction';
 import { timerValues, type TimerConfig, type TimerValues } from './timers';
-import type { ClientTransactionCallbacks, ClientTransactionView } from './types';
+import { acceptedView, type AcceptedIct, type AcceptedIst, type CompletedNict, type CompletedNist } from './records';
+import type { ClientTransactionCallbacks } from './types';
 
 export type ClientTransaction = ClientInviteTransaction | ClientNonInviteTransaction;
 
@@ -72,65 +78,6 @@ export interface TransactionLayerCounters {
   compacted: number;
   /** Compact records dropped before Timer J because maxCompletedServerTransactions was reached. */
   compactEvicted: number;
-}
-
-/**
- * A non-INVITE server transaction in the Completed state on an unreliable transport, reduced to
- * what that state does (RFC 3261 §17.2.2): answer each retransmission of the request with the
- * same final response until Timer J (64*T1) fires. The state machine object, the parsed request
- * and the response are released; only the bytes sent and their target stay. Used when nobody
- * listens to the transaction's events, so nothing observable changes but memory: at 5,000
- * REGISTERs/s, 32 s of Completed transactions is 320,000 of them.
- */
-interface CompletedNist {
-  /**
-   * The bytes sent, as a latin1 string (one byte per char, so lossless). Not the Buffer: a
-   * serialized message is a slice of an 8 KiB allocation pool, which the record would keep
-   * alive for Timer J, and with it the other messages of that pool (measured: 3.4 KB of pool per
-   * call at 32 s per record, ~110 MB of external memory at 1,000 calls/s).
-   */
-  text: string;
-  target: SendTarget;
-  /** Id of the transaction it replaced (a late send error of its final response drops it). */
-  id: string;
-  /** Clock time (ms, whole) when Timer J fires. */
-  expiresAt: number;
-}
-
-/**
- * An INVITE server transaction in Accepted (RFC 6026 §8.4), reduced to what the layer needs for
- * Timer L: absorb retransmitted INVITEs, match ACKs (to the TU) and CANCELs (200 with the To tag).
- * The state machine is held weakly: while the TU (the call) keeps it, every input still reaches
- * it and Timer L still ends it; once the call is over it is garbage, and only this record stays.
- */
-interface AcceptedIst {
-  id: string;
-  /** The transaction's To tag (CANCEL's 200) and the one its 2xx carried (RFC 2543 ACK matching). */
-  toTag: string;
-  sentTag: string | undefined;
-  /** Clock time (ms, whole) when Timer L fires. */
-  expiresAt: number;
-  tx: WeakRef<ServerTransaction>;
-}
-
-/**
- * An INVITE client transaction in Accepted (RFC 6026 §8.4), reduced to what the layer needs for
- * Timer M: every retransmitted 2xx goes to the TU's onFinal (the UAC core ACKs it, §13.2.2.4).
- * The state machine is held weakly, as for AcceptedIst.
- */
-interface AcceptedIct {
-  id: string;
-  /**
-   * The INVITE as sent (latin1 text of its bytes), parsed again only when a TU reads the view's
-   * request. Holding the request object itself for Timer M (32 s) kept its header values, which
-   * slice and concatenate the texts of other messages, and its body's allocation pool alive.
-   */
-  wire: string | undefined;
-  /** The request itself, when its bytes were not captured (nothing was sent). */
-  request: SipRequest | undefined;
-  callbacks: ClientTransactionCallbacks;
-  expiresAt: number;
-  tx: WeakRef<ClientInviteTransaction>;
 }
 
 export interface TransactionLayerOptions {
@@ -179,7 +126,7 @@ export class TransactionLayer {
   /** Compact Accepted ICTs by client key, in Timer M order. */
   private readonly acceptedClients: ExpiryQueue<AcceptedIct>;
   /** Compact Completed NICTs by client key, in Timer K order: late final responses are absorbed. */
-  private readonly completedClients: ExpiryQueue<{ id: string; expiresAt: number }>;
+  private readonly completedClients: ExpiryQueue<CompletedNict>;
   private tu: TransactionUser | undefined;
   private nextId = 1;
   private readonly log: Logger;
@@ -278,7 +225,7 @@ export class TransactionLayer {
       // layer for retransmission whenever a retransmission of the request is received".
       this.counters.retransmissionsAbsorbed++;
       this.counters.retransmissionsSent++;
-      this.opts.transport.resend({ bytes: Buffer.from(done.text, 'latin1'), target: done.target }, () => this.dropCompleted(key, done.id));
+      this.opts.transport.resend(done, () => this.dropCompleted(key, done.id));
       return;
     }
     const acc = this.accepted.size > 0 ? this.accepted.get(key) : undefined;
@@ -364,9 +311,9 @@ export class TransactionLayer {
     // A fresh flat copy of the key: the one built from the request is a tree of concatenated
     // strings whose branch part is a slice of the whole request text, which a 32 s record
     // would otherwise keep alive (measured: ~0.4 KB per record).
-    // One object per record (bytes and target inline; a whole-ms expiry stays a small integer).
-    const record: CompletedNist = { text: sent.bytes.toString('latin1'), target: sent.target, id: fsm.id, expiresAt: Math.ceil(this.opts.clock.now() + j) };
-    this.completed.add(Buffer.from(key, 'utf8').toString('utf8'), record);
+    // A whole-ms expiry stays a small integer.
+    const record: CompletedNist = { ...keepSent(sent), id: fsm.id, expiresAt: Math.ceil(this.opts.clock.now() + j) };
+    this.completed.add(flatCopy(key), record);
     this.counters.compacted++;
     return true;
   }
@@ -389,7 +336,7 @@ export class TransactionLayer {
       tx: new WeakRef(w),
     };
     // A flat copy of the key (see keepCompleted): the record must not keep the request text.
-    this.accepted.add(Buffer.from(key, 'utf8').toString('utf8'), record);
+    this.accepted.add(flatCopy(key), record);
     return true;
   }
 
@@ -538,8 +485,8 @@ export class TransactionLayer {
     const reliable = this.reliableFor(target.protocol);
     const id = `ct${this.nextId++}`;
     let tx: ClientTransaction | undefined;
-    /** The request's bytes as last sent (an AcceptedIct keeps their text). */
-    let wire: Buffer | undefined;
+    /** The request as last sent (an AcceptedIct keeps it). */
+    let wire: SentMessage | undefined;
     const ctx = this.context(
       reliable,
       () => {
@@ -547,7 +494,7 @@ export class TransactionLayer {
       },
       (msg, onError) => {
         const sent = this.opts.transport.sendRequest(msg as SipRequest, target, onError);
-        if (sent && msg === req) wire = sent.bytes;
+        if (sent && msg === req) wire = sent;
       },
     );
     if (req.method === 'INVITE') ctx.keepAccepted = (t) => this.keepAcceptedClient(key, t as ClientInviteTransaction, wire);
@@ -566,14 +513,14 @@ export class TransactionLayer {
    * An ICT that just entered Accepted becomes an AcceptedIct: the layer runs Timer M and holds the
    * state machine only weakly (its TU, the call, holds it while it needs it).
    */
-  private keepAcceptedClient(key: string, fsm: ClientInviteTransaction, wire: Buffer | undefined): boolean {
+  private keepAcceptedClient(key: string, fsm: ClientInviteTransaction, wire: SentMessage | undefined): boolean {
     if (this.closed || this.clients.get(key) !== fsm) return false;
     const m = fsm.timers.M;
     if (m <= 0) return false;
     this.clients.delete(key);
     const record: AcceptedIct = {
       id: fsm.id,
-      wire: wire?.toString('latin1'),
+      sent: wire && keepSent(wire),
       request: wire ? undefined : fsm.request,
       callbacks: fsm.callbacks,
       expiresAt: Math.ceil(this.opts.clock.now() + m),
@@ -590,7 +537,7 @@ export class TransactionLayer {
    */
   private keepCompletedClient(key: string, fsm: ClientNonInviteTransaction): boolean {
     const k = this.timersUnreliable.K;
-    if (this.closed || k <= 0 || this.clients.get(key) !== fsm) return false;
+    if (fsm.callbacks.onTerminated || this.closed || k <= 0 || this.clients.get(key) !== fsm) return false;
     this.completedClients.add(key, { id: fsm.id, expiresAt: Math.ceil(this.opts.clock.now() + k) });
     return true;
   }
@@ -639,25 +586,4 @@ export class TransactionLayer {
     this.completed.clear();
     this.accepted.clear();
   }
-}
-
-/** What a TU sees of an Accepted ICT whose state machine is gone (ClientTransactionView). */
-function acceptedView(acc: AcceptedIct, last: SipResponse | undefined, terminated: boolean): ClientTransactionView {
-  return {
-    id: acc.id,
-    method: 'INVITE',
-    get request(): SipRequest {
-      return (acc.request ??= reparse(acc.wire!));
-    },
-    state: terminated ? 'Terminated' : 'Accepted',
-    terminated,
-    lastResponse: last,
-  };
-}
-
-/** The request an AcceptedIct sent, from its wire text (it parsed when we built it). */
-function reparse(wire: string): SipRequest {
-  const r = parseMessage(Buffer.from(wire, 'latin1'));
-  if (!r.ok || r.msg.type !== 'request') throw new StrowgerError('SIP_TRANSACTION', 'the INVITE of an accepted transaction no longer parses');
-  return r.msg;
 }
